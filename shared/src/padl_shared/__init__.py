@@ -1,0 +1,1 @@
+"""Utilities shared by every padl question: paths, seeding, device, metrics, MLflow."""

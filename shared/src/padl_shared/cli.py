@@ -1,0 +1,40 @@
+"""The command line every question package shares: ``python -m qN_x train|evaluate …``.
+
+It parses, seeds, opens the MLflow run, calls the package's plain functions and prints their metrics
+as one JSON object on the last stdout line. User errors end in one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from padl_shared.errors import DataError
+
+
+def print_json(metrics: dict[str, Any]) -> None:
+    print(json.dumps(metrics, sort_keys=False), flush=True)
+
+
+def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[argparse.Namespace], dict],
+            argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command", required=True)
+    train_args = commands.add_parser("train")
+    train_args.add_argument("--data", default=None, help="a data file, or a folder holding the question's files")
+    train_args.add_argument("--seed", type=int, default=0)
+    train_args.add_argument("--fast", action="store_true", help="a quick, smaller run")
+    train_args.add_argument("--epochs", type=int, default=None)
+    evaluate_args = commands.add_parser("evaluate")
+    evaluate_args.add_argument("--data", required=True)
+    args = parser.parse_args(argv)
+    try:
+        metrics = train(args) if args.command == "train" else evaluate(args)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print_json(metrics)
+    return 0

@@ -1,0 +1,107 @@
+"""MLflow conventions for every question: one sqlite store in mlruns/, an experiment per question,
+runs tagged with seed, git commit, device and data checksums."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from padl_shared.errors import DataError
+from padl_shared.paths import repo_root, sha256_of
+
+TRACKING_ENV = "MLFLOW_TRACKING_URI"
+
+
+def tracking_uri() -> str:
+    """MLFLOW_TRACKING_URI when set (a team server, a test store), else the project's sqlite store."""
+    if os.environ.get(TRACKING_ENV):
+        return os.environ[TRACKING_ENV]
+    store = repo_root() / "mlruns"
+    store.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{store / 'mlflow.db'}"
+
+
+def _artifact_location(uri: str, experiment: str) -> str | None:
+    """Artifacts of a sqlite store live in ``artifacts/`` beside its database; a server decides its own."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    database = Path(uri.removeprefix("sqlite:///"))
+    return (database.parent / "artifacts" / experiment).resolve().as_uri()
+
+
+def use_experiment(question: str) -> str:
+    """Point MLflow at the store and the question's experiment, creating it if needed; its id."""
+    import mlflow
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    experiment = mlflow.get_experiment_by_name(question)
+    if experiment is not None:
+        return experiment.experiment_id
+    return mlflow.create_experiment(question, artifact_location=_artifact_location(uri, question))
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo_root(), capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip()
+
+
+def flatten(params: Mapping[str, Any] | Any, prefix: str = "") -> dict[str, Any]:
+    """``{"optim": {"lr": 1}}`` or a dataclass → ``{"optim.lr": 1}``, as MLflow params want."""
+    if dataclasses.is_dataclass(params):
+        params = dataclasses.asdict(params)
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) or dataclasses.is_dataclass(value):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+@contextlib.contextmanager
+def tracked_run(question: str, run_name: str, seed: int, params: Any, data: Mapping[str, Path],
+                device: str = "cpu") -> Iterator[Any]:
+    """A run of ``question``'s experiment tagged for reproduction; a failing body marks the run FAILED."""
+    import mlflow
+
+    experiment_id = use_experiment(question)
+    tags = {"seed": str(seed), "git_commit": git_commit(), "device": device, "question": question}
+    for role, path in data.items():
+        tags[f"data.{role}.file"] = str(path)
+        tags[f"data.{role}.sha256"] = sha256_of(path)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
+        mlflow.log_params({"seed": seed, **flatten(params)})
+        yield run
+
+
+def log_figure(figure, name: str) -> None:
+    """Save a matplotlib figure as ``figures/<name>.png`` of the active run and free it."""
+    import matplotlib.pyplot as plt
+    import mlflow
+
+    mlflow.log_figure(figure, f"figures/{name}.png")
+    plt.close(figure)
+
+
+def latest_run(question: str):
+    """The newest FINISHED run of ``question``: what ``evaluate`` and ``bundle`` score."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri())
+    experiment = mlflow.get_experiment_by_name(question)
+    runs = [] if experiment is None else mlflow.search_runs(
+        [experiment.experiment_id], filter_string="attributes.status = 'FINISHED'",
+        order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
+    if not runs:
+        raise DataError(f"no finished training run of {question} in {tracking_uri()}; train it first")
+    return runs[0]

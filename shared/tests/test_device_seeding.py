@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+import torch
+from padl_shared.device import select_device
+from padl_shared.seeding import seed_everything
+
+
+def test_explicit_and_environment_choices_win(monkeypatch):
+    assert select_device("cpu").type == "cpu"
+    monkeypatch.setenv("PADL_DEVICE", "cpu")
+    assert select_device().type == "cpu"
+
+
+def test_default_is_cuda_when_present_else_cpu(monkeypatch):
+    monkeypatch.delenv("PADL_DEVICE", raising=False)
+    expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
+    assert select_device().type == expected
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without CUDA")
+def test_asking_for_absent_cuda_is_a_clear_error():
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        select_device("cuda")
+
+
+def test_same_seed_same_numbers():
+    draws = []
+    for _ in range(2):
+        seed_everything(5)
+        draws.append((np.random.rand(3).tolist(), torch.rand(3).tolist()))
+    assert draws[0] == draws[1]
+    seed_everything(6)
+    assert np.random.rand(3).tolist() != draws[0][0]

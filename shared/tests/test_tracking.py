@@ -1,0 +1,52 @@
+from dataclasses import dataclass, field
+
+import mlflow
+import pytest
+from padl_shared.errors import DataError
+from padl_shared.tracking import flatten, latest_run, log_figure, tracked_run
+
+
+@dataclass
+class Optim:
+    lr: float = 0.1
+
+
+@dataclass
+class Config:
+    epochs: int = 2
+    optim: Optim = field(default_factory=Optim)
+
+
+def test_flatten_nested_config():
+    assert flatten(Config()) == {"epochs": 2, "optim.lr": 0.1}
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return tmp_path
+
+
+def test_runs_are_tagged_and_artifacts_live_beside_the_database(store):
+    import matplotlib.pyplot as plt
+
+    data = store / "d.csv"
+    data.write_text("a,b\n1,2\n")
+    with tracked_run("qtest", "first", 3, Config(), {"train": data}) as first:
+        mlflow.log_metric("score", 1.0)
+        log_figure(plt.figure(), "empty")
+    with pytest.raises(RuntimeError), tracked_run("qtest", "second", 4, Config(), {"train": data}):
+        raise RuntimeError("boom")
+    run = mlflow.get_run(first.info.run_id)
+    assert run.data.tags["seed"] == "3" and run.data.params["optim.lr"] == "0.1"
+    assert run.data.tags["data.train.file"] == str(data) and len(run.data.tags["data.train.sha256"]) == 64
+    assert run.data.metrics["score"] == 1.0
+    assert (store / "artifacts" / "qtest").is_dir()
+    assert [a.path for a in mlflow.artifacts.list_artifacts(run_id=first.info.run_id, artifact_path="figures")] == \
+        ["figures/empty.png"]
+    assert latest_run("qtest").info.run_id == first.info.run_id  # the failed run is not "latest"
+
+
+def test_latest_run_without_training_is_a_clear_error(store):
+    with pytest.raises(DataError, match="no finished training run of qnone"):
+        latest_run("qnone")

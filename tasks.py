@@ -1,0 +1,191 @@
+"""padl's tasks: a thin orchestrator over the question packages, run inside the project venv.
+
+Imports only the standard library and invoke, so `pip install invoke && invoke setup` works on a
+fresh machine. Every heavy step is one call into a package's command line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tomllib
+from pathlib import Path
+
+from invoke import Exit, task
+from invoke.parser.context import ParserContext
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("PADL_VENV", ROOT / ".venv"))
+PYTHON = VENV / "bin" / "python"
+SETUP_STAMP = VENV / "padl-setup.sha256"
+QUESTIONS = {
+    "1": "q1_regression",
+    "2": "q2_clustering",
+    "3": "q3_embeddings",
+    "4": "q4_waist",
+    "5": "q5_garments",
+    "6": "q6_compression",
+}
+
+
+def _accept_double_dash_single_letter_flags() -> None:
+    """Let `--q 6` mean `-q 6`: invoke spells one-letter parameters `-q` only, the README says `--q`."""
+    add_arg = ParserContext.add_arg
+
+    def add_arg_with_long_alias(self, *args, **kwargs):
+        add_arg(self, *args, **kwargs)
+        for flag in [name for name in self.flags.keys() if len(name) == 2]:
+            if "-" + flag not in self.flags:
+                self.flags.alias("-" + flag, to=flag)
+
+    ParserContext.add_arg = add_arg_with_long_alias
+
+
+_accept_double_dash_single_letter_flags()
+
+
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _setup_fingerprint(project: dict) -> str:
+    digest = hashlib.sha256(sys.version.encode())
+    for folder in ["."] + project["tool"]["padl"]["packages"]:
+        digest.update((ROOT / folder / "pyproject.toml").read_bytes())
+    return digest.hexdigest()
+
+
+def _implemented(question: str) -> bool:
+    module = QUESTIONS[question]
+    return (ROOT / "packages" / module / "src" / module / "__main__.py").is_file()
+
+
+def _questions(q: str) -> list[str]:
+    if q == "all":
+        return [n for n in QUESTIONS if _implemented(n)]
+    if q not in QUESTIONS:
+        raise Exit(f"--q must be one of 1-6 or all, got {q!r}", code=2)
+    if not _implemented(q):
+        raise Exit(f"question {q} ({QUESTIONS[q]}) is not implemented yet; see its issue", code=2)
+    return [q]
+
+
+def _require_venv() -> None:
+    if not PYTHON.exists():
+        raise Exit(f"no project environment at {VENV}; run `invoke setup` first", code=2)
+
+
+def _run_question(c, question: str, command: str, seed: int | None = None) -> dict:
+    """Run `python -m <package> <command>` in the venv, streaming its output; its last line parsed."""
+    env = {"PYTHONHASHSEED": str(seed if seed is not None else 0)}
+    result = c.run(f"{PYTHON} -m {QUESTIONS[question]} {command}", env=env, warn=True, pty=False)
+    if result.exited != 0:
+        raise Exit(f"question {question}: `{command.split()[0]}` failed (exit {result.exited})", code=result.exited)
+    lines = result.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {}
+
+
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "'\\''") + "'"
+
+
+@task(help={"force": "reinstall even when nothing changed"})
+def setup(c, force=False):
+    """Create .venv and install torch and every package editable with pip (quick when nothing changed)."""
+    project = _project()
+    fingerprint = _setup_fingerprint(project)
+    if not force and SETUP_STAMP.exists() and SETUP_STAMP.read_text() == fingerprint:
+        print(f"setup: {VENV} is up to date")
+        return
+    if not PYTHON.exists():
+        c.run(f"{_quote(sys.executable)} -m venv {_quote(VENV)}")
+    pip = f"{PYTHON} -m pip install --quiet --disable-pip-version-check"
+    c.run(f"{pip} {' '.join(project['tool']['padl']['torch'])}")
+    editables = " ".join(f"-e {_quote(ROOT / folder)}" for folder in project["tool"]["padl"]["packages"])
+    dev = project["tool"]["poetry"]["group"]["dev"]["dependencies"]
+    dev_specs = " ".join(_quote(f"{name}{spec}") for name, spec in dev.items())
+    c.run(f"{pip} {editables} {dev_specs}")
+    SETUP_STAMP.write_text(fingerprint)
+    print(f"setup: installed into {VENV}")
+
+
+@task(
+    help={
+        "q": "question 1-6, or all (the questions implemented so far, in order)",
+        "data": "a data file or a folder holding the question's files (default: $PADL_DATA_DIR, data/, stand-ins)",
+        "seed": "random seed; the same seed gives the same numbers",
+        "fast": "a quick, smaller run (fewer epochs)",
+        "epochs": "override the number of training epochs (questions 4-6)",
+    }
+)
+def train(c, q="all", data=None, seed=0, fast=False, epochs=None):
+    """Train question N (or all), log to MLflow, write the deliverables; last line: metrics as JSON."""
+    questions = _questions(q)
+    _require_venv()
+    command = f"train --seed {int(seed)}"
+    if data:
+        command += f" --data {_quote(data)}"
+    if fast:
+        command += " --fast"
+    if epochs is not None:
+        command += f" --epochs {int(epochs)}"
+    results = {f"q{n}": _run_question(c, n, command, seed) for n in questions}
+    if len(questions) > 1:
+        print(json.dumps(results))
+
+
+@task(help={"q": "question 1-6", "data": "unseen data: a file or folder laid out like the training data"})
+def evaluate(c, q, data):
+    """Score the latest trained model of question N on unseen data; last line: metrics as JSON."""
+    if q == "all":
+        raise Exit("--q must be a single question for evaluate", code=2)
+    (question,) = _questions(q)
+    _require_venv()
+    if not Path(data).exists():
+        raise Exit(f"--data {data}: not found", code=2)
+    _run_question(c, question, f"evaluate --data {_quote(data)}")
+
+
+@task(help={"allow_partial": "bundle what exists, listing what is missing"})
+def bundle(c, allow_partial=False):
+    """Assemble dist/padl-submission.zip from the latest trained runs (not yet implemented)."""
+    raise Exit("bundle is not implemented yet; see its issue", code=2)
+
+
+@task(help={"q": "only this question's tests (1-6); default: every test", "slow": "also run tests marked slow"})
+def test(c, q=None, slow=False):
+    """Run the test suite with pytest inside the project venv."""
+    _require_venv()
+    if q is None:
+        paths = ["shared/tests", "tests"] + [f"packages/{name}/tests" for name in QUESTIONS.values()]
+    elif q in QUESTIONS:
+        paths = [f"packages/{QUESTIONS[q]}/tests"]
+    else:
+        raise Exit(f"--q must be one of 1-6, got {q!r}", code=2)
+    paths = [p for p in paths if any((ROOT / p).glob("test_*.py"))]
+    if not paths:
+        print(f"no tests yet for question {q}")
+        return
+    marker = "" if slow else " -m 'not slow'"
+    with c.cd(str(ROOT)):
+        c.run(f"{PYTHON} -m pytest -q{marker} {' '.join(paths)}", pty=False)
+
+
+@task(help={"port": "port for the MLflow UI", "host": "interface to listen on"})
+def ui(c, port=5000, host="127.0.0.1"):
+    """Open the MLflow UI on the project's store (or $MLFLOW_TRACKING_URI)."""
+    _require_venv()
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}"
+    (ROOT / "mlruns").mkdir(exist_ok=True)
+    print(f"MLflow UI on http://{host}:{port} for {uri}")
+    c.run(f"{PYTHON} -m mlflow ui --backend-store-uri {_quote(uri)} --host {host} --port {int(port)}", pty=False)
+
+
+@task(help={"fix": "let ruff fix what it can"})
+def lint(c, fix=False):
+    """Lint every package and tasks.py with ruff."""
+    _require_venv()
+    with c.cd(str(ROOT)):
+        c.run(f"{PYTHON} -m ruff check {'--fix ' if fix else ''}.", pty=False)

@@ -1,0 +1,110 @@
+"""The tasks as a user types them: `invoke train --q 1`, `invoke evaluate …`, bad arguments."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import mlflow
+import pandas as pd
+import pytest
+from q1_regression.synthetic import write_files
+
+
+@pytest.fixture
+def q1_data(tmp_path):
+    write_files(tmp_path / "data", n=150, seed=3)
+    return write_files(tmp_path / "unseen", n=80, seed=4, kind="unseen")
+
+
+def test_train_q1_then_evaluate_each_part(q1_data, isolated_env, tmp_path, invoke):
+    isolated_env["PADL_DATA_DIR"] = str(tmp_path / "data")
+    trained = invoke("train", "--q", "1", env=isolated_env)
+    assert trained.returncode == 0, trained.stderr
+    metrics = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert metrics["a_cv_r2"] > 0.99 and metrics["b_zero_coefs"] == 7
+    assert (tmp_path / "outputs" / "q1" / "model_b" / "MLmodel").is_file()
+
+    results = {}
+    for part, path in q1_data.items():
+        evaluated = invoke("evaluate", "--q", "1", "--data", str(path), env=isolated_env)
+        assert evaluated.returncode == 0, evaluated.stderr
+        results[part] = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert results["a"] == {"part": "a", "r2": pytest.approx(1.0, abs=0.01), "n": 80}
+    assert set(results["b"]) == {"part", "r2", "n", "baseline_r2", "zero_coefs", "n_coefs"}
+    assert results["b"]["zero_coefs"] == 7 and results["b"]["n_coefs"] == 10
+    assert results["c"]["r2"] > 0.8
+
+    again = invoke("train", "--q", "1", "--seed", "1", env=isolated_env)
+    assert again.returncode == 0, again.stderr
+    mlflow.set_tracking_uri(isolated_env["MLFLOW_TRACKING_URI"])
+    runs = mlflow.search_runs(experiment_names=["q1_regression"], output_format="list")
+    assert sorted(r.data.tags["seed"] for r in runs) == ["0", "1"]
+    assert all(r.info.status == "FINISHED" for r in runs)
+
+
+def test_bad_input_fails_in_one_line_and_keeps_the_store(isolated_env, tmp_path, invoke):
+    data = tmp_path / "data"
+    write_files(data, n=60, seed=3)
+    (data / "PADL-Q12-train.csv").write_text("X1,X2\n1,2\n")
+    isolated_env["PADL_DATA_DIR"] = str(data)
+    failed = invoke("train", "--q", "1", env=isolated_env)
+    assert failed.returncode == 2
+    assert "error: PADL-Q12-train.csv: column 'out' not found (have: X1, X2)" in failed.stderr
+    assert not (tmp_path / "outputs" / "q1").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["train", "--q", "9"], "--q must be one of 1-6 or all, got '9'"),
+    (["evaluate", "--q", "1", "--data", "/no/such.csv"], "--data /no/such.csv: not found"),
+    (["test", "--q", "x"], "--q must be one of 1-6, got 'x'"),
+])
+def test_bad_arguments_exit_with_a_message(args, message, isolated_env, invoke):
+    result = invoke(*args, env=isolated_env)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_short_and_long_single_letter_flags_are_listed(invoke):
+    result = invoke("--help", "train")
+    assert "-q STRING, --q STRING" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_train_q1_against_a_real_mlflow_server(q1_data, isolated_env, tmp_path, invoke):
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}",
+         "--artifacts-destination", str(tmp_path / "server-artifacts")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=2)
+                break
+            except OSError:
+                assert time.time() < deadline, "mlflow server did not start"
+                time.sleep(0.5)
+        isolated_env["MLFLOW_TRACKING_URI"] = url
+        isolated_env["PADL_DATA_DIR"] = str(tmp_path / "data")
+        trained = invoke("train", "--q", "1", env=isolated_env)
+        assert trained.returncode == 0, trained.stderr
+        mlflow.set_tracking_uri(url)
+        (run,) = mlflow.search_runs(experiment_names=["q1_regression"], output_format="list")
+        assert run.data.metrics["b.zero_coefs"] == 7
+        model = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model_a")
+        assert model.predict(pd.read_csv(q1_data["a"]).drop(columns="out")).shape == (80,)
+        assert (tmp_path / "server-artifacts").is_dir()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
