@@ -8,6 +8,7 @@ import time
 import urllib.request
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from q1_regression.synthetic import write_files
@@ -108,3 +109,38 @@ def test_train_q1_against_a_real_mlflow_server(q1_data, isolated_env, tmp_path, 
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_train_and_evaluate_q2_on_any_labelled_csv(isolated_env, tmp_path, invoke):
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(centre, 0.3, size=(40, 2)) for centre in (0, 5, 10)])
+    pd.DataFrame({"u": X[:, 0], "v": X[:, 1], "class": np.repeat(["p", "q", "r"], 40)}).to_csv(
+        tmp_path / "other.csv", index=False)
+    trained = invoke("train", "--q", "2", "--data", str(tmp_path / "other.csv"), env=isolated_env)
+    assert trained.returncode == 0, trained.stderr
+    metrics = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert set(metrics) == {"accuracy_full", "accuracy_pca2", "explained_variance_pc1_pc2", "n", "k"}
+    assert metrics["k"] == 3 and metrics["n"] == 120 and metrics["accuracy_full"] == 1.0
+    evaluated = invoke("evaluate", "--q", "2", "--data", str(tmp_path / "other.csv"), env=isolated_env)
+    assert json.loads(evaluated.stdout.strip().splitlines()[-1])["accuracy_full"] == 1.0
+
+
+def test_train_q3_on_any_walk_file(isolated_env, tmp_path, invoke):
+    rng = np.random.default_rng(0)
+    walks = []
+    for _ in range(300):
+        walk = [int(rng.integers(32))]
+        while len(walk) < 6:
+            walk.append((walk[-1] + int(rng.choice([-1, 1]))) % 32)  # a ring of 32 nodes
+        walks.append(" ".join(map(str, walk)))
+    (tmp_path / "ring.txt").write_text("\n".join(walks) + "\n")
+    trained = invoke("train", "--q", "3", "--data", str(tmp_path / "ring.txt"), env=isolated_env)
+    assert trained.returncode == 0, trained.stderr
+    lines = trained.stdout.strip().splitlines()
+    assert "cosine similarity of node 5 to:" in lines
+    metrics = json.loads(lines[-1])
+    assert metrics["n_nodes"] == 32 and list(metrics["sim_5"]) == [str(n) for n in range(21, 31)]
+    result = (tmp_path / "outputs" / "q3" / "PADL-Q3-result.txt").read_text().splitlines()
+    assert metrics["result_file"] == str(tmp_path / "outputs" / "q3" / "PADL-Q3-result.txt")
+    assert [row.split()[0] for row in result] == [str(n) for n in range(32)]
+    assert result[5].split()[1] in {"4", "6"}  # a ring node's nearest is a ring neighbour

@@ -105,3 +105,34 @@ def latest_run(question: str):
     if not runs:
         raise DataError(f"no finished training run of {question} in {tracking_uri()}; train it first")
     return runs[0]
+
+
+def _sklearn_requirements() -> list[str]:
+    """Pinned explicitly: MLflow's inference of them spawns a process per model (5 s each)."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in ("scikit-learn", "scipy", "numpy", "skops")]
+
+
+def _sklearn_options(model) -> dict:
+    """skops (MLflow's safe format) must be told to trust the types this project's own models use."""
+    import skops.io
+
+    return {"skops_trusted_types": skops.io.get_untrusted_types(data=skops.io.dumps(model)),
+            "pip_requirements": _sklearn_requirements()}
+
+
+def log_sklearn_model(model, name: str, example) -> None:
+    """Log a fitted scikit-learn model to the active run with a signature and an input example."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    mlflow.sklearn.log_model(model, name=name, input_example=example,
+                             signature=infer_signature(example, model.predict(example)), **_sklearn_options(model))
+
+
+def save_sklearn_model(model, path: Path) -> None:
+    """The same model as a portable MLflow model folder (for outputs/ and the bundle)."""
+    import mlflow
+
+    mlflow.sklearn.save_model(model, path, **_sklearn_options(model))

@@ -148,33 +148,15 @@ def fit_part_c(X: pd.DataFrame, y: pd.Series, config: TrainConfig) -> dict:
     }
 
 
-def _requirements() -> list[str]:
-    """Pinned explicitly: MLflow's inference of them spawns a process per model (5 s each)."""
-    from importlib.metadata import version
-
-    return [f"{name}=={version(name)}" for name in ("scikit-learn", "scipy", "numpy", "skops")]
-
-
-def _own_types(fitted) -> list[str]:
-    """The types skops does not trust by default in a model this code built (e.g. scipy's BSpline)."""
-    import skops.io
-
-    return skops.io.get_untrusted_types(data=skops.io.dumps(fitted))
-
-
 def _log_part(part: str, result: dict, X: pd.DataFrame) -> None:
     import mlflow
-    from mlflow.models import infer_signature
-    from padl_shared.tracking import log_figure
+    from padl_shared.tracking import log_figure, log_sklearn_model
 
     mlflow.log_metrics({f"{part}.{key}": value for key, value in result["metrics"].items()})
     log_figure(result["figure"], f"q1{part}")
-    example = X.head(5)
     for suffix, fitted in (("", result["model"]), ("_baseline", result.get("baseline"))):
         if fitted is not None:
-            mlflow.sklearn.log_model(fitted, name=f"model_{part}{suffix}", input_example=example,
-                                     signature=infer_signature(example, fitted.predict(example)),
-                                     skops_trusted_types=_own_types(fitted), pip_requirements=_requirements())
+            log_sklearn_model(fitted, f"model_{part}{suffix}", X.head(5))
 
 
 def train(config: TrainConfig, files: dict[str, Path], output: Path | None = None) -> dict:
@@ -183,6 +165,7 @@ def train(config: TrainConfig, files: dict[str, Path], output: Path | None = Non
     ``output``, when given, receives a ``summary.json`` and each part's fitted model (MLflow format).
     """
     import mlflow
+    from padl_shared.tracking import save_sklearn_model
 
     data = {part: load_xy(path) for part, path in files.items()}  # validate all before fitting any
     fitters = {"a": fit_part_a, "b": fit_part_b, "c": fit_part_c}
@@ -205,9 +188,7 @@ def train(config: TrainConfig, files: dict[str, Path], output: Path | None = Non
     if output is not None:
         (output / "summary.json").write_text(json.dumps(summary, indent=2))
         for part, result in results.items():
-            mlflow.sklearn.save_model(result["model"], output / f"model_{part}",
-                                      skops_trusted_types=_own_types(result["model"]),
-                                      pip_requirements=_requirements())
+            save_sklearn_model(result["model"], output / f"model_{part}")
     return summary
 
 
