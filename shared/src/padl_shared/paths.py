@@ -96,6 +96,7 @@ def publish_outputs(question: str, write) -> Path:
     final = output_dir(question)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{question}-staging-", dir=final.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; outputs are ordinary folders
     try:
         write(staging)
     except BaseException:

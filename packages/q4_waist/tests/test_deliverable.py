@@ -1,0 +1,58 @@
+"""predict_waist.py as the grader calls it: another process, another cwd, only torch and numpy."""
+
+import pytest
+from padl_shared.contract import run_deliverable
+from padl_shared.tracking import tracked_run
+from q4_waist.train import TrainConfig, train
+
+
+@pytest.fixture
+def deliverable(measurements, store):
+    """A deliverable folder written by a tiny training run."""
+    folder = store / "deliverable"
+    folder.mkdir()
+    config = TrainConfig(members=2, epochs=3, hidden=8)
+    with tracked_run("q4_test", "t", 0, config, {"measurements": measurements}):
+        train(config, measurements, folder)
+    return folder
+
+
+SCRIPT = """
+import torch
+calls = []
+real_load = torch.load
+torch.load = lambda *a, **k: calls.append(k) or real_load(*a, **k)
+import predict_waist
+x = torch.tensor([[1000., 1000., 1700., 77., 0.], [950., 990., 1600., 60., 1.], [1100., 1080., 1800., 95., 0.]])
+out = predict_waist.predict(x)
+assert out.shape == (3, 1) and out.dtype == torch.float32, (out.shape, out.dtype)
+assert ((out > 400) & (out < 1600)).all(), out
+one = predict_waist.predict(x[1:2])
+assert one.shape == (1, 1) and torch.allclose(one, out[1:2], atol=1e-3)
+assert len(calls) == 1 and calls[0].get("weights_only") is True, calls
+bad_inputs = {
+    "B×5": x[:, :4], "got shape (5,)": x[0], "gender (column 5) must be 0 or 1": torch.tensor([[1., 2., 3., 4., 2.]]),
+    "NaN": torch.tensor([[float("nan"), 2., 3., 4., 0.]]), "expected a torch.Tensor": x.numpy(),
+}
+for message, bad in bad_inputs.items():
+    try:
+        predict_waist.predict(bad)
+    except ValueError as error:
+        assert message in str(error), (message, str(error))
+    else:
+        raise AssertionError(f"no ValueError for {message}")
+print("contract ok")
+"""
+
+
+def test_predict_waist_contract_from_a_foreign_cwd(deliverable, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_deliverable(deliverable, SCRIPT, cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert "contract ok" in result.stdout
+
+
+def test_the_grader_environment_has_no_scikit_learn(deliverable, tmp_path):
+    result = run_deliverable(deliverable, "import sklearn", cwd=tmp_path)
+    assert result.returncode != 0 and "sklearn is not installed where the grader runs" in result.stderr

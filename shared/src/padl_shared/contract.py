@@ -1,0 +1,32 @@
+"""Run a graded deliverable the way the grader does: a fresh Python process, a foreign working
+directory, and nothing importable but torch, numpy, pillow and the standard library."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+# Installed here but absent on the grader's machine: importing one is a contract failure.
+FORBIDDEN = ("sklearn", "scipy", "pandas", "mlflow", "skimage", "gensim", "joblib", "matplotlib", "torchvision",
+             "pytorch_msssim", "skops", "padl_shared", "q1_regression", "q2_clustering", "q3_embeddings",
+             "q4_waist", "q5_garments", "q6_compression")
+
+_PRELUDE = """
+import importlib.abc, sys
+class _GraderEnvironment(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {forbidden!r}:
+            raise ImportError(f"{{name}} is not installed where the grader runs")
+        return None
+sys.meta_path.insert(0, _GraderEnvironment())
+sys.path.insert(0, {folder!r})
+"""
+
+
+def run_deliverable(folder: Path, script: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ``script`` with ``folder`` on sys.path, from ``cwd``, in the grader-like environment."""
+    prelude = _PRELUDE.format(forbidden=set(FORBIDDEN), folder=str(Path(folder).resolve()))
+    return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(script)], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
