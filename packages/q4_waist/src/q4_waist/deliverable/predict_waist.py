@@ -58,7 +58,8 @@ def _check(measurements) -> None:
     if not isinstance(measurements, torch.Tensor):
         raise ValueError(f"predict: expected a torch.Tensor, got {type(measurements).__name__}")
     if measurements.dim() != 2 or measurements.shape[1] != len(COLUMNS):
-        raise ValueError(f"predict: expected a B×5 tensor [{', '.join(COLUMNS)}], got shape {tuple(measurements.shape)}")
+        raise ValueError(f"predict: expected a B×5 tensor [{', '.join(COLUMNS)}], "
+                         f"got shape {tuple(measurements.shape)}")
     if measurements.shape[0] == 0:
         raise ValueError("predict: expected at least one row, got an empty batch")
     if not torch.is_floating_point(measurements):
