@@ -77,12 +77,11 @@ def _require_venv() -> None:
         raise Exit(f"no project environment at {VENV}; run `invoke setup` first", code=2)
 
 
-def _run_question(c, question: str, command: str, seed: int | None = None) -> dict:
-    """Run `python -m <package> <command>` in the venv, streaming its output; its last line parsed."""
-    env = {"PYTHONHASHSEED": str(seed if seed is not None else 0)}
-    result = c.run(f"{PYTHON} -m {QUESTIONS[question]} {command}", env=env, warn=True, pty=False)
+def _run_module(c, module: str, command: str, seed: int = 0) -> dict:
+    """Run `python -m <module> <command>` in the venv, streaming its output; its last line parsed."""
+    result = c.run(f"{PYTHON} -m {module} {command}", env={"PYTHONHASHSEED": str(seed)}, warn=True, pty=False)
     if result.exited != 0:
-        raise Exit(f"question {question}: `{command.split()[0]}` failed (exit {result.exited})", code=result.exited)
+        raise Exit(f"{module}: `{command.split()[0]}` failed (exit {result.exited})", code=result.exited)
     lines = result.stdout.strip().splitlines()
     return json.loads(lines[-1]) if lines else {}
 
@@ -131,7 +130,7 @@ def train(c, q="all", data=None, seed=0, fast=False, epochs=None):
         command += " --fast"
     if epochs is not None:
         command += f" --epochs {int(epochs)}"
-    results = {f"q{n}": _run_question(c, n, command, seed) for n in questions}
+    results = {f"q{n}": _run_module(c, QUESTIONS[n], command, int(seed)) for n in questions}
     if len(questions) > 1:
         print(json.dumps(results))
 
@@ -145,13 +144,26 @@ def evaluate(c, q, data):
     _require_venv()
     if not Path(data).exists():
         raise Exit(f"--data {data}: not found", code=2)
-    _run_question(c, question, f"evaluate --data {_quote(data)}")
+    _run_module(c, QUESTIONS[question], f"evaluate --data {_quote(data)}")
 
 
 @task(help={"allow_partial": "bundle what exists, listing what is missing"})
 def bundle(c, allow_partial=False):
-    """Assemble dist/padl-submission.zip from the latest trained runs (not yet implemented)."""
-    raise Exit("bundle is not implemented yet; see its issue", code=2)
+    """Check every deliverable as the grader runs it, then write dist/padl-submission.zip."""
+    _require_venv()
+    _run_module(c, "padl_bundle", "build --allow-partial" if allow_partial else "build")
+
+
+@task(help={"bundle": "the submission zip to grade", "data": "a folder of unseen data laid out like the coursework's "
+            "(body_measurements.csv, garment_images/, face_images/; whatever is present)"})
+def grade(c, data, bundle="dist/padl-submission.zip"):
+    """Run a bundle's deliverables on unseen data; last line: their metrics as JSON."""
+    _require_venv()
+    if not Path(bundle).is_file():
+        raise Exit(f"--bundle {bundle}: not found; run `invoke bundle` first", code=2)
+    if not Path(data).is_dir():
+        raise Exit(f"--data {data}: not a folder", code=2)
+    _run_module(c, "padl_bundle", f"grade --bundle {_quote(bundle)} --data {_quote(data)}")
 
 
 @task(help={"q": "only this question's tests (1-6); default: every test", "slow": "also run tests marked slow"})
@@ -159,7 +171,7 @@ def test(c, q=None, slow=False):
     """Run the test suite with pytest inside the project venv."""
     _require_venv()
     if q is None:
-        paths = ["shared/tests", "tests"] + [f"packages/{name}/tests" for name in QUESTIONS.values()]
+        paths = ["shared/tests", "tests", "packages/bundle/tests"] + [f"packages/{n}/tests" for n in QUESTIONS.values()]
     elif q in QUESTIONS:
         paths = [f"packages/{QUESTIONS[q]}/tests"]
     else:

@@ -61,6 +61,8 @@ def test_bad_input_fails_in_one_line_and_keeps_the_store(isolated_env, tmp_path,
     (["train", "--q", "9"], "--q must be one of 1-6 or all, got '9'"),
     (["evaluate", "--q", "1", "--data", "/no/such.csv"], "--data /no/such.csv: not found"),
     (["test", "--q", "x"], "--q must be one of 1-6, got 'x'"),
+    (["grade", "--bundle", "/no/such.zip", "--data", "."], "--bundle /no/such.zip: not found"),
+    (["bundle"], "no finished training run for q1_regression"),
 ])
 def test_bad_arguments_exit_with_a_message(args, message, isolated_env, invoke):
     result = invoke(*args, env=isolated_env)

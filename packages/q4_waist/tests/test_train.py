@@ -23,7 +23,7 @@ def test_tiny_training_writes_the_deliverable_and_logs_the_run(measurements, sto
             "baseline_mae_gradient_boosting", "rows_dropped_incomplete"} <= set(metrics)
     assert metrics["rows_dropped_incomplete"] == 3 and metrics["n_test"] == 40
     assert 0 <= metrics["interval_coverage"] <= 1 and metrics["mae"] > 0
-    assert sorted(p.name for p in output.iterdir()) == ["interval.json", "predict_waist.py",
+    assert sorted(p.name for p in output.iterdir()) == ["predict_waist.py", "predict_waist_interval.json",
                                                         "predict_waist_weights.pt"]
     assert metrics["weights_bytes"] < 10_000_000
     artifacts = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="figures")}

@@ -15,6 +15,8 @@ from padl_shared.errors import DataError
 from padl_shared.paths import repo_root, sha256_of
 
 TRACKING_ENV = "MLFLOW_TRACKING_URI"
+DELIVERABLE_ARTIFACTS = "deliverable"  # every run logs the folder it wrote to outputs/ under this path
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 def tracking_uri() -> str:

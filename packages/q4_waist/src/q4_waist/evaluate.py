@@ -26,7 +26,7 @@ def import_deliverable(folder: Path):
 def score(path: Path, folder: Path) -> dict:
     x, y, dropped = load_measurements(path)
     predicted = import_deliverable(folder).predict(torch.tensor(x)).squeeze(1).numpy()
-    halfwidth = json.loads((folder / "interval.json").read_text())["halfwidth_mm"]
+    halfwidth = json.loads((folder / "predict_waist_interval.json").read_text())["halfwidth_mm"]
     return {"mae": mae(y, predicted), "r2": r2(y, predicted), "n": int(len(y)),
             "interval_coverage": float(np.mean(np.abs(y - predicted) <= halfwidth)),
             "interval_halfwidth_mm": halfwidth, "rows_dropped_incomplete": dropped}

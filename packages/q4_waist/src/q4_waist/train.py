@@ -119,7 +119,8 @@ def train(config: TrainConfig, path: Path, output: Path) -> dict:
     weights = output / "predict_waist_weights.pt"
     torch.save({"members": config.members, "hidden": config.hidden, "state": ensemble.state_dict()}, weights)
     shutil.copy(predict_waist.__file__, output / "predict_waist.py")
-    (output / "interval.json").write_text(json.dumps({"coverage": config.coverage, "halfwidth_mm": halfwidth}))
+    interval = {"coverage": config.coverage, "halfwidth_mm": halfwidth}
+    (output / "predict_waist_interval.json").write_text(json.dumps(interval))
     best_name = min(baseline_mae, key=baseline_mae.get)
     metrics = {
         "mae": mae(y_test, predicted), "r2": r2(y_test, predicted), "n_test": int(len(y_test)),

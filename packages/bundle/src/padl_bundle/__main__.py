@@ -1,0 +1,33 @@
+"""`python -m padl_bundle build [--allow-partial]` and `python -m padl_bundle grade --bundle ZIP --data DIR`."""
+
+import argparse
+import sys
+
+from padl_shared.cli import print_json
+from padl_shared.errors import DataError
+
+from padl_bundle.build import build
+from padl_bundle.grade import grade
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="padl_bundle")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_args = commands.add_parser("build")
+    build_args.add_argument("--allow-partial", action="store_true")
+    grade_args = commands.add_parser("grade")
+    grade_args.add_argument("--bundle", required=True)
+    grade_args.add_argument("--data", required=True)
+    args = parser.parse_args(argv)
+    try:
+        result = build(args.allow_partial) if args.command == "build" else grade(args.bundle, args.data)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if result.get("missing"):
+        print(f"bundled without: {', '.join(result['missing'])}", file=sys.stderr)
+    print_json(result)
+    return 0
+
+
+raise SystemExit(main())

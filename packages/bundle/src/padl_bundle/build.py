@@ -1,0 +1,222 @@
+"""Build dist/padl-submission.zip from the latest finished runs, refusing unless every check passes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import torch
+from padl_shared.contract import run_deliverable
+from padl_shared.errors import DataError
+from padl_shared.paths import repo_root
+from padl_shared.tracking import DELIVERABLE_ARTIFACTS, git_commit
+
+from padl_bundle import report
+
+QUESTIONS = ("q1_regression", "q2_clustering", "q3_embeddings", "q4_waist", "q5_garments", "q6_compression")
+BUNDLE_NAME = "padl-submission.zip"
+RESULT_FILE = "PADL-Q3-result.txt"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed entry times: the same runs give the same bytes
+
+
+class BundleError(DataError):
+    """A check failed; the message names the deliverable and the check."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Graded:
+    """A file the grader imports, the files it needs beside it, its size limit and its contract check."""
+
+    question: str
+    module: str
+    companions: tuple[str, ...]
+    limit_bytes: int
+    limit_inclusive: bool
+    contract: str  # runs in the grader-like process with BATCH (a real data batch, saved by torch) defined
+
+
+CONTRACT_Q4 = """
+import torch, predict_waist
+x = torch.load(BATCH, weights_only=True)
+out = predict_waist.predict(x)
+assert tuple(out.shape) == (len(x), 1), f"output shape {tuple(out.shape)}, expected ({len(x)}, 1)"
+assert out.dtype == torch.float32, f"output dtype {out.dtype}, expected float32"
+assert out.device.type == "cpu", f"output on {out.device}"
+assert torch.isfinite(out).all() and (out > 300).all() and (out < 2000).all(), "waist outside 300..2000 mm"
+assert tuple(predict_waist.predict(x[:1]).shape) == (1, 1), "a batch of one does not give 1×1"
+"""
+
+CONTRACT_Q5 = """
+import torch, predict_class
+x = torch.load(BATCH, weights_only=True)
+out = predict_class.predict(x)
+assert tuple(out.shape) == (len(x), 1), f"output shape {tuple(out.shape)}, expected ({len(x)}, 1)"
+assert out.dtype == torch.int64, f"output dtype {out.dtype}, expected int64"
+assert set(out.flatten().tolist()) <= {0, 1, 2}, f"labels {sorted(set(out.flatten().tolist()))} outside 0..2"
+assert tuple(predict_class.predict(x[:1]).shape) == (1, 1), "a batch of one does not give 1×1"
+"""
+
+CONTRACT_Q6 = """
+import torch, compress_images
+x = torch.load(BATCH, weights_only=True)
+codes = compress_images.encode(x)
+assert tuple(codes.shape) == (len(x), 16), f"encode shape {tuple(codes.shape)}, expected ({len(x)}, 16)"
+assert codes.dtype == torch.float32, f"encode dtype {codes.dtype}, expected float32"
+restored = compress_images.decode(codes)
+assert restored.shape == x.shape, f"decode shape {tuple(restored.shape)}, expected {tuple(x.shape)}"
+assert restored.dtype == torch.float32, f"decode dtype {restored.dtype}"
+assert restored.min() >= 0 and restored.max() <= 1, "decoded pixels outside [0, 1]"
+one = compress_images.decode(compress_images.encode(x[:1]))
+assert tuple(one.shape) == (1, 1, 192, 160), "a batch of one does not round-trip to 1×1×192×160"
+"""
+
+GRADED = (
+    Graded("q4_waist", "predict_waist.py", ("predict_waist_weights.pt", "predict_waist_interval.json"),
+           10_000_000, False, CONTRACT_Q4),
+    Graded("q5_garments", "predict_class.py", ("predict_class_weights.pt",), 20 * 2**20, True, CONTRACT_Q5),
+    Graded("q6_compression", "compress_images.py", ("compress_images_weights.pt",), 20_000_000, True, CONTRACT_Q6),
+)
+
+
+def real_batch(question: str) -> torch.Tensor:
+    """A few real examples from the question's data, as the grader's tensors."""
+    from padl_shared.paths import resolve_data
+
+    if question == "q4_waist":
+        from q4_waist.data import DEFAULT_FILE, load_measurements
+
+        return torch.tensor(load_measurements(resolve_data(DEFAULT_FILE))[0][:8])
+    if question == "q5_garments":
+        from q5_garments.data import DEFAULT_FOLDER, load_folder
+
+        images, _ = load_folder(resolve_data(DEFAULT_FOLDER), limit_per_class=2)
+        return images.float() / 255
+    from q6_compression.data import DEFAULT_FOLDER, decode_images, image_files
+
+    return decode_images(image_files(resolve_data(DEFAULT_FOLDER))[:6]).float() / 255
+
+
+def check_result_file(path: Path) -> int:
+    """Row K lists K first, then every node exactly once; rows in numeric node order. The node count."""
+    rows = [line.split() for line in path.read_text().splitlines()]
+    nodes = sorted((row[0] for row in rows if row), key=int)
+    for number, row in enumerate(rows, start=1):
+        if not row or sorted(row, key=int) != nodes:
+            raise BundleError(f"{RESULT_FILE}: row {number} does not list every node exactly once")
+    if [row[0] for row in rows] != nodes:
+        raise BundleError(f"{RESULT_FILE}: rows are not in numeric node order")
+    return len(nodes)
+
+
+def check_graded(graded: Graded, folder: Path, scratch: Path) -> dict:
+    """Size limit and contract of one graded file in ``folder``; its manifest entry."""
+    files = [graded.module, *graded.companions]
+    absent = [name for name in files if not (folder / name).is_file()]
+    if absent:
+        raise BundleError(f"{graded.module}: missing {', '.join(absent)}")
+    weights = sum((folder / name).stat().st_size for name in files if name.endswith(".pt"))
+    over = weights > graded.limit_bytes if graded.limit_inclusive else weights >= graded.limit_bytes
+    if over:
+        relation = "≤" if graded.limit_inclusive else "<"
+        raise BundleError(f"{graded.module}: weights are {weights} bytes, the limit is {relation} {graded.limit_bytes}")
+    batch = scratch / f"batch-{graded.question}.pt"
+    torch.save(real_batch(graded.question), batch)
+    elsewhere = scratch / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    result = run_deliverable(folder, f"BATCH = {str(batch)!r}\n" + graded.contract, cwd=elsewhere)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise BundleError(f"{graded.module}: contract check failed in a grader-like process: {last}")
+    return {"files": files, "bytes": sum((folder / name).stat().st_size for name in files),
+            "limit_bytes": graded.limit_bytes}
+
+
+def _fetch(run, question: str, scratch: Path) -> Path:
+    import mlflow
+
+    target = scratch / "runs" / question
+    target.mkdir(parents=True)
+    return Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path=DELIVERABLE_ARTIFACTS,
+                                                    dst_path=str(target)))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_zip(folder: Path, destination: Path) -> None:
+    """Every file under ``folder``, sorted, with fixed times and modes; written beside, then renamed."""
+    partial = destination.with_suffix(".partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            entry = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=ZIP_TIME)
+            entry.external_attr = 0o644 << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, path.read_bytes())
+    partial.replace(destination)
+
+
+def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
+    """Assemble, check and zip; the manifest. Nothing is written unless every check passes."""
+    from padl_shared.tracking import latest_run
+
+    destination = destination or repo_root() / "dist" / BUNDLE_NAME
+    runs, missing = {}, []
+    for question in QUESTIONS:
+        try:
+            runs[question] = latest_run(question)
+        except DataError:
+            missing.append(question)
+    if missing and not allow_partial:
+        raise BundleError(f"no finished training run for {', '.join(missing)}; train them, or pass --allow-partial")
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        staging = scratch / "bundle"
+        staging.mkdir()
+        fetched = {question: _fetch(run, question, scratch) for question, run in runs.items()}
+        deliverables, failures = {}, []
+        if "q1_regression" in fetched:
+            for model in sorted(fetched["q1_regression"].glob("model_*")):
+                shutil.copytree(model, staging / "q1_models" / model.name)
+            deliverables["q1_models"] = {"files": sorted(p.relative_to(staging).as_posix()
+                                                         for p in (staging / "q1_models").rglob("*") if p.is_file())}
+        if "q3_embeddings" in fetched:
+            shutil.copy(fetched["q3_embeddings"] / RESULT_FILE, staging / RESULT_FILE)
+            try:
+                deliverables[RESULT_FILE] = {"files": [RESULT_FILE], "nodes": check_result_file(staging / RESULT_FILE)}
+            except BundleError as error:
+                failures.append(str(error))
+        for graded in GRADED:
+            if graded.question not in fetched:
+                continue
+            for name in (graded.module, *graded.companions):
+                if (fetched[graded.question] / name).is_file():
+                    shutil.copy(fetched[graded.question] / name, staging / name)
+            try:
+                deliverables[graded.module] = check_graded(graded, staging, scratch)
+            except BundleError as error:
+                failures.append(str(error))
+        if failures:
+            raise BundleError("; ".join(failures))
+        created = max(run.info.end_time for run in runs.values()) if runs else 0
+        report.write(staging, runs, missing)
+        manifest = {
+            "deliverables": deliverables,
+            "files": [{"path": p.relative_to(staging).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+                      for p in sorted(staging.rglob("*")) if p.is_file()],
+            "runs": {question: run.info.run_id for question, run in runs.items()},
+            "missing": missing,
+            "git_commit": git_commit(),
+            "created": datetime.datetime.fromtimestamp(created / 1000, datetime.UTC).isoformat(),
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        write_zip(staging, destination)
+    return {"bundle": str(destination), "bytes": destination.stat().st_size, "deliverables": sorted(deliverables),
+            "missing": missing}

@@ -1,0 +1,122 @@
+"""The bundle from tiny trained runs in a temporary store: contents, checks, reproducibility, grading."""
+
+import json
+import zipfile
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from padl_bundle.build import BundleError, build, check_result_file
+from padl_bundle.grade import grade
+from padl_shared.tracking import tracked_run
+from q4_waist.train import TrainConfig as WaistConfig
+from q4_waist.train import train as train_waist
+
+
+def write_measurements(path, n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"Gender": rng.integers(0, 2, n), "Chest Circumference (mm)": rng.normal(1000, 80, n),
+                          "Hip Circumference (mm)": rng.normal(1010, 70, n), "Height (mm)": rng.normal(1700, 90, n),
+                          "Weight (kg)": rng.normal(77, 12, n)})
+    frame["Waist Circumference (mm)"] = 0.7 * frame.iloc[:, 1] + 2 * frame.iloc[:, 4] + rng.normal(0, 10, n)
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A store with a tiny question-4 run and a question-3 result file, and data to check them on."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("PADL_DATA_DIR", str(data))
+    measurements = write_measurements(data / "body_measurements.csv")
+    config = WaistConfig(members=2, epochs=2, hidden=8)
+    with tracked_run("q4_waist", "tiny", 0, config, {"measurements": measurements}):
+        output = tmp_path / "q4"
+        output.mkdir()
+        train_waist(config, measurements, output)
+    with tracked_run("q3_embeddings", "tiny", 0, {}, {}):
+        mlflow.log_text("0 1 2\n1 0 2\n2 1 0\n", "deliverable/PADL-Q3-result.txt")
+    return tmp_path
+
+
+def log_altered_q4(workspace, alter):
+    """A newer question-4 run whose deliverable is the tiny one, altered by ``alter(folder)``."""
+    folder = workspace / "altered"
+    folder.mkdir()
+    for path in (workspace / "q4").iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    alter(folder)
+    with tracked_run("q4_waist", "altered", 0, {}, {}):
+        mlflow.log_artifacts(str(folder), "deliverable")
+
+
+def test_partial_bundle_holds_the_deliverables_report_and_manifest(workspace):
+    result = build(allow_partial=True, destination=workspace / "dist" / "padl-submission.zip")
+    assert result["deliverables"] == ["PADL-Q3-result.txt", "predict_waist.py"]
+    assert set(result["missing"]) == {"q1_regression", "q2_clustering", "q5_garments", "q6_compression"}
+    with zipfile.ZipFile(result["bundle"]) as archive:
+        names = set(archive.namelist())
+        manifest = json.loads(archive.read("manifest.json"))
+        report = archive.read("REPORT.md").decode()
+    assert {"predict_waist.py", "predict_waist_weights.pt", "PADL-Q3-result.txt", "REPORT.md"} <= names
+    entry = manifest["deliverables"]["predict_waist.py"]
+    assert entry["limit_bytes"] == 10_000_000 and "predict_waist_weights.pt" in entry["files"]
+    assert {f["path"] for f in manifest["files"]} == names - {"manifest.json"}
+    assert set(manifest["runs"]) == {"q3_embeddings", "q4_waist"}
+    assert "Question 4: waist regression" in report and "**Conclusion.**" in report
+    assert "report/q4_waist/figures/residuals_by_input.png" in names
+
+
+def test_bundling_twice_gives_the_same_bytes(workspace):
+    first = (workspace / "a.zip")
+    second = (workspace / "b.zip")
+    build(allow_partial=True, destination=first)
+    build(allow_partial=True, destination=second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_missing_questions_refused_without_allow_partial(workspace):
+    with pytest.raises(BundleError, match="no finished training run for q1_regression, q2_clustering"):
+        build(destination=workspace / "x.zip")
+    assert not (workspace / "x.zip").exists()
+
+
+def test_a_deliverable_that_breaks_its_contract_is_refused(workspace):
+    def wrong_shape(folder):
+        source = (folder / "predict_waist.py").read_text()
+        (folder / "predict_waist.py").write_text(source.replace("return waist.to(measurements.device)",
+                                                                "return waist.view(-1)"))
+
+    log_altered_q4(workspace, wrong_shape)
+    with pytest.raises(BundleError, match=r"predict_waist.py: contract check failed .*output shape \(8,\)"):
+        build(allow_partial=True, destination=workspace / "x.zip")
+    assert not (workspace / "x.zip").exists()
+
+
+def test_weights_over_the_limit_are_refused(workspace):
+    log_altered_q4(workspace, lambda folder: (folder / "predict_waist_weights.pt").write_bytes(b"0" * 10_000_001))
+    with pytest.raises(BundleError, match=r"predict_waist.py: weights are 10000001 bytes, the limit is < 10000000"):
+        build(allow_partial=True, destination=workspace / "x.zip")
+
+
+def test_result_file_format_is_checked(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_text("0 1 2\n1 0 2\n2 1 1\n")
+    with pytest.raises(BundleError, match="row 3 does not list every node exactly once"):
+        check_result_file(path)
+    path.write_text("1 0 2\n0 1 2\n2 1 0\n")
+    with pytest.raises(BundleError, match="not in numeric node order"):
+        check_result_file(path)
+
+
+def test_grade_scores_the_bundle_on_unseen_data(workspace):
+    bundle = build(allow_partial=True, destination=workspace / "b.zip")["bundle"]
+    unseen = workspace / "unseen"
+    unseen.mkdir()
+    write_measurements(unseen / "body_measurements.csv", n=50, seed=9)
+    metrics = grade(bundle, unseen)
+    assert metrics["q4_waist"]["n"] == 50 and metrics["q4_waist"]["mae"] > 0
+    assert metrics["q3_result_file"] == {"valid": True, "n_nodes": 3}

@@ -1,0 +1,68 @@
+"""Garment photos: validate the class_0/1/2 layout, decode once into a cached uint8 tensor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from padl_shared.errors import DataError
+from PIL import Image
+
+DEFAULT_FOLDER = "garment_images"
+CLASSES = ("t-shirt", "jumper/hoody", "jeans")
+SIZE = 256
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
+
+def class_files(folder: Path) -> list[tuple[Path, int]]:
+    """(file, label) for every image under class_0 … class_2, sorted; a DataError if the layout is off."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: not a folder (expected class_0/, class_1/, class_2/ inside)")
+    found = []
+    for label in range(len(CLASSES)):
+        sub = folder / f"class_{label}"
+        if not sub.is_dir():
+            raise DataError(f"{folder}: missing class_{label}/ ({CLASSES[label]})")
+        files = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise DataError(f"{sub}: no images")
+        found += [(path, label) for path in files]
+    return found
+
+
+def decode(path: Path, size: int) -> np.ndarray:
+    """3×size×size uint8 RGB; a DataError naming an unreadable file."""
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            if image.size != (size, size):
+                image = image.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+            return np.asarray(image).transpose(2, 0, 1)
+    except OSError as error:
+        raise DataError(f"{path}: not a readable image ({error})") from None
+
+
+def load_folder(folder: Path, size: int = SIZE, limit_per_class: int | None = None,
+                cache_dir: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """N×3×size×size uint8 images and N int64 labels; decoded once per folder content and size."""
+    from padl_shared.paths import sha256_of
+
+    files = class_files(folder)
+    if limit_per_class is not None:
+        files = [f for label in range(len(CLASSES)) for f in [x for x in files if x[1] == label][:limit_per_class]]
+    cache = None
+    if cache_dir is not None and limit_per_class is None:
+        cache = Path(cache_dir) / f"garments-{sha256_of(Path(folder))[:16]}-{size}.pt"
+        if cache.exists():
+            saved = torch.load(cache, weights_only=True)
+            return saved["images"], saved["labels"]
+    images = torch.from_numpy(np.stack([decode(path, size) for path, _ in files]))
+    labels = torch.tensor([label for _, label in files], dtype=torch.int64)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(".partial")
+        torch.save({"images": images, "labels": labels}, partial)
+        partial.replace(cache)
+    return images, labels

@@ -1,0 +1,202 @@
+"""Question 5: train the garment CNN from scratch on distractor-augmented photos; score a stratified
+held-out split clean and with synthetic distractors; write predict_class.py with its weights."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+from padl_shared.errors import DataError
+from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+from sklearn.model_selection import train_test_split
+from tqdm.auto import tqdm
+
+from q5_garments.augment import augment_batch, distort, training_transform
+from q5_garments.data import CLASSES, DEFAULT_FOLDER, load_folder
+from q5_garments.deliverable import predict_class
+from q5_garments.deliverable.predict_class import GarmentNet, resize
+
+QUESTION = "q5_garments"
+WEIGHT_LIMIT_BYTES = 20 * 2**20
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    data: str | None = None  # a folder with class_0/ class_1/ class_2/; None: garment_images/ from the default places
+    seed: int = 0
+    resolution: int = 112  # the network's input side; photos are downsized once, before training
+    width: int = 32
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 3e-3
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
+    val_fraction: float = 0.2  # stratified hold-out, scored clean and with synthetic distractors
+    limit_per_class: int | None = None  # quick runs and tests
+    device: str | None = None
+
+
+def class_weights(labels: torch.Tensor) -> torch.Tensor:
+    """Inverse-frequency weights (mean 1): each class counts equally in the loss despite the imbalance."""
+    counts = torch.bincount(labels, minlength=len(CLASSES)).float().clamp_min(1)
+    weights = counts.sum() / (len(CLASSES) * counts)
+    return weights / weights.mean()
+
+
+def predict_logits(model: GarmentNet, images: torch.Tensor, device, batch: int = 64) -> torch.Tensor:
+    """Logits for float images in [0, 1] at any size, resized as the deliverable does."""
+    model.eval()
+    with torch.no_grad():
+        logits = [model(resize(chunk.to(device), model.resolution)).cpu() for chunk in images.split(batch)]
+    return torch.cat(logits)
+
+
+def _accuracy_by_class(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    return {str(label): float(np.mean(predicted[truth == label] == label)) for label in range(len(CLASSES))
+            if np.any(truth == label)}
+
+
+def _confusion_figure(truth, predicted, title):
+    figure, axis = plt.subplots(figsize=(5, 4.5))
+    matrix = confusion_matrix(truth, predicted, labels=list(range(len(CLASSES))))
+    ConfusionMatrixDisplay(matrix, display_labels=CLASSES).plot(ax=axis, colorbar=False)
+    axis.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
+def _misclassified_figure(images, truth, predicted, limit: int = 16):
+    wrong = np.flatnonzero(truth != predicted)[:limit]
+    columns = 4
+    rows = max(1, int(np.ceil(len(wrong) / columns)))
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 2.5, rows * 2.7), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, index in zip(axes.flat, wrong):
+        axis.imshow(images[index].permute(1, 2, 0).numpy())
+        axis.set_title(f"true {CLASSES[truth[index]]}\nsaid {CLASSES[predicted[index]]}", fontsize=8)
+    figure.suptitle(f"{len(np.flatnonzero(truth != predicted))} held-out photos misclassified (clean)")
+    figure.tight_layout()
+    return figure
+
+
+def _curves_figure(history: list[dict]):
+    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    epochs = [h["epoch"] for h in history]
+    loss_axis.plot(epochs, [h["train_loss"] for h in history], label="training")
+    loss_axis.plot(epochs, [h["val_loss"] for h in history], label="held-out")
+    loss_axis.set(xlabel="epoch", ylabel="cross-entropy")
+    loss_axis.legend()
+    accuracy_axis.plot(epochs, [h["train_accuracy"] for h in history], label="training (augmented)")
+    accuracy_axis.plot(epochs, [h["val_accuracy"] for h in history], label="held-out (clean)")
+    accuracy_axis.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1))
+    accuracy_axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | None = None) -> dict:
+    """Train on the training split, score the held-out split clean and distorted, write the deliverable
+    into ``output`` and log everything to the active MLflow run; the metrics."""
+    import mlflow
+    from padl_shared.device import select_device
+    from padl_shared.tracking import log_figure
+
+    images, labels = load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)
+    train_rows, val_rows = train_test_split(np.arange(len(labels)), test_size=config.val_fraction,
+                                            random_state=config.seed, stratify=labels.numpy())
+    device = select_device(config.device)
+    small = resize(images[train_rows].float(), config.resolution).round().clamp(0, 255).to(torch.uint8)
+    train_labels = labels[train_rows]
+    val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
+
+    generator = torch.Generator().manual_seed(config.seed)
+    model = GarmentNet(config.width, config.resolution).to(device)
+    weights = class_weights(train_labels).to(device)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    batches = int(np.ceil(len(train_rows) / config.batch_size))
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=config.epochs * batches)
+    transform = training_transform(config.resolution)
+    history, started = [], time.perf_counter()
+    progress = tqdm(range(1, config.epochs + 1), desc="q5 epochs", unit="epoch")
+    for epoch in progress:
+        model.train()
+        epoch_start, total_loss, correct = time.perf_counter(), 0.0, 0
+        for batch in torch.randperm(len(train_rows), generator=generator).split(config.batch_size):
+            inputs = augment_batch(small[batch], transform, generator).to(device)
+            targets = train_labels[batch].to(device)
+            logits = model(inputs)
+            loss = F.cross_entropy(logits, targets, weight=weights, label_smoothing=config.label_smoothing)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total_loss += loss.item() * len(batch)
+            correct += int((logits.argmax(1) == targets).sum())
+        val_logits = predict_logits(model, val_images, device)
+        record = {"epoch": epoch, "train_loss": total_loss / len(train_rows),
+                  "train_accuracy": correct / len(train_rows),
+                  "val_loss": float(F.cross_entropy(val_logits, val_labels)),
+                  "val_accuracy": float((val_logits.argmax(1) == val_labels).float().mean()),
+                  "seconds_per_epoch": time.perf_counter() - epoch_start}
+        mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
+        progress.set_postfix(loss=f"{record['train_loss']:.3f}", val=f"{record['val_accuracy']:.3f}")
+        history.append(record)
+    train_minutes = (time.perf_counter() - started) / 60
+
+    model = model.cpu().eval()
+    truth = val_labels.numpy()
+    clean = predict_logits(model, val_images, "cpu").argmax(1).numpy()
+    distorted_images = distort(val_images, seed=config.seed + 1)
+    distorted = predict_logits(model, distorted_images, "cpu").argmax(1).numpy()
+    weights_file = output / "predict_class_weights.pt"
+    torch.save({"width": config.width, "resolution": config.resolution, "state": model.state_dict()}, weights_file)
+    shutil.copy(predict_class.__file__, output / "predict_class.py")
+    metrics = {
+        "accuracy": float(np.mean(clean == truth)), "accuracy_distorted": float(np.mean(distorted == truth)),
+        **{f"accuracy_class_{k}": v for k, v in _accuracy_by_class(truth, clean).items()},
+        **{f"accuracy_distorted_class_{k}": v for k, v in _accuracy_by_class(truth, distorted).items()},
+        "n_train": int(len(train_rows)), "n_val": int(len(val_rows)), "train_minutes": train_minutes,
+        "seconds_per_epoch": float(np.mean([h["seconds_per_epoch"] for h in history])),
+        "weights_bytes": weights_file.stat().st_size,
+    }
+    if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
+        raise DataError(f"{weights_file.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
+    mlflow.log_metrics(metrics)
+    log_figure(_curves_figure(history), "curves")
+    log_figure(_confusion_figure(truth, clean, f"held-out, clean ({metrics['accuracy']:.3f})"), "confusion_clean")
+    log_figure(_confusion_figure(truth, distorted, f"held-out, distorted ({metrics['accuracy_distorted']:.3f})"),
+               "confusion_distorted")
+    log_figure(_misclassified_figure(val_images, truth, clean), "misclassified")
+    mlflow.log_artifacts(str(output), "deliverable")
+    return metrics
+
+
+def run_training(args) -> dict:
+    """The `train` command: validate the folder, then train inside a tagged MLflow run."""
+    from padl_shared.device import select_device
+    from padl_shared.paths import publish_outputs, repo_root, resolve_data
+    from padl_shared.seeding import seed_everything
+    from padl_shared.tracking import tracked_run
+
+    config = TrainConfig(data=args.data, seed=args.seed)
+    if args.fast:
+        config.epochs, config.width, config.resolution = 3, 16, 64
+    if args.epochs:
+        config.epochs = args.epochs
+    folder = resolve_data(DEFAULT_FOLDER, config.data)
+    cache_dir = repo_root() / ".cache"
+    load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)  # decode and validate first
+    seed_everything(config.seed)
+    device = str(select_device(config.device))
+    with tracked_run(QUESTION, f"q5 cnn w{config.width} r{config.resolution} e{config.epochs} seed={config.seed}",
+                     config.seed, config, {"garments": folder}, device=device):
+        metrics = {}
+        publish_outputs("q5", lambda output: metrics.update(train(config, folder, output, cache_dir)))
+    return metrics

@@ -1,0 +1,53 @@
+"""predict_class.py as the grader calls it: another process, another cwd, only torch and numpy."""
+
+import pytest
+from padl_shared.contract import run_deliverable
+from padl_shared.tracking import tracked_run
+from q5_garments.train import TrainConfig, train
+
+SCRIPT = """
+import torch
+calls = []
+real_load = torch.load
+torch.load = lambda *a, **k: calls.append(k) or real_load(*a, **k)
+import predict_class
+images = torch.rand(5, 3, 256, 256)
+labels = predict_class.predict(images)
+assert labels.shape == (5, 1) and labels.dtype == torch.int64, (labels.shape, labels.dtype)
+assert set(labels.flatten().tolist()) <= {0, 1, 2}
+one = predict_class.predict(images[:1])
+assert one.shape == (1, 1) and one.item() == labels[0].item()
+assert len(calls) == 1 and calls[0].get("weights_only") is True, calls
+bad = {
+    "expected a B×3×256×256 tensor, got shape (3, 256, 256)": images[0],
+    "expected a B×3×256×256 tensor, got shape (5, 1, 256, 256)": images[:, :1],
+    "pixel values must lie in [0, 1]": images * 255,
+    "expected a torch.Tensor": images.numpy(),
+}
+for message, value in bad.items():
+    try:
+        predict_class.predict(value)
+    except ValueError as error:
+        assert message in str(error), (message, str(error))
+    else:
+        raise AssertionError(f"no ValueError for {message}")
+print("contract ok")
+"""
+
+
+@pytest.fixture
+def deliverable(garments, store):
+    folder = store / "deliverable"
+    folder.mkdir()
+    config = TrainConfig(width=4, resolution=32, epochs=1, batch_size=6, val_fraction=0.34)
+    with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
+        train(config, garments, folder)
+    return folder
+
+
+def test_predict_class_contract_from_a_foreign_cwd(deliverable, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_deliverable(deliverable, SCRIPT, cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert "contract ok" in result.stdout

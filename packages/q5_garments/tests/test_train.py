@@ -1,0 +1,41 @@
+import mlflow
+import torch
+from padl_shared.tracking import tracked_run
+from q5_garments.deliverable.predict_class import GarmentNet
+from q5_garments.train import TrainConfig, class_weights, train
+
+TINY = dict(width=4, resolution=32, epochs=2, batch_size=6, val_fraction=0.34)
+
+
+def test_class_weights_balance_the_classes():
+    weights = class_weights(torch.tensor([0, 0, 0, 0, 1, 1, 2, 2]))
+    assert weights[0] < weights[1] == weights[2]
+    assert torch.isclose(weights.mean(), torch.tensor(1.0))
+
+
+def test_network_output_shape():
+    assert GarmentNet(width=4, resolution=32)(torch.rand(2, 3, 32, 32)).shape == (2, 3)
+
+
+def test_tiny_training_logs_and_writes_the_deliverable(garments, store):
+    output = store / "out"
+    output.mkdir()
+    config = TrainConfig(**TINY)
+    with tracked_run("q5_test", "t", 0, config, {"garments": garments}) as run:
+        metrics = train(config, garments, output)
+    assert metrics["n_val"] == 7 and metrics["n_train"] == 11
+    assert 0 <= metrics["accuracy"] <= 1 and 0 <= metrics["accuracy_distorted"] <= 1
+    assert {"accuracy_class_0", "accuracy_class_1", "accuracy_class_2"} <= set(metrics)
+    assert sorted(p.name for p in output.iterdir()) == ["predict_class.py", "predict_class_weights.pt"]
+    figures = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="figures")}
+    assert figures == {"figures/curves.png", "figures/confusion_clean.png", "figures/confusion_distorted.png",
+                       "figures/misclassified.png"}
+
+
+def test_an_easy_task_is_learned(garments, store):
+    output = store / "out"
+    output.mkdir()
+    config = TrainConfig(**{**TINY, "width": 8, "epochs": 12, "lr": 1e-2})
+    with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
+        metrics = train(config, garments, output)
+    assert metrics["accuracy"] >= 0.85

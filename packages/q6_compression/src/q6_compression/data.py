@@ -1,0 +1,80 @@
+"""Decode the face PNGs once into a cached uint8 tensor, and split them by photo and by person."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import torch
+from padl_shared.errors import DataError
+from PIL import Image
+
+DEFAULT_FOLDER = "face_images"
+HEIGHT, WIDTH = 192, 160
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".pgm", ".bmp"}
+
+
+def person_of(name: str) -> str:
+    """The person id a file name starts with (`yaleB01_P00A…` → `yaleB01`)."""
+    return re.split(r"[_\-.]", Path(name).stem, maxsplit=1)[0]
+
+
+def image_files(folder: Path) -> list[Path]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: not a folder of face images")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise DataError(f"{folder}: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) found")
+    return files
+
+
+def decode_images(files: list[Path]) -> torch.Tensor:
+    """N×1×192×160 uint8; a file of another size or an unreadable one is a DataError naming it."""
+    images = np.empty((len(files), 1, HEIGHT, WIDTH), dtype=np.uint8)
+    for index, path in enumerate(files):
+        try:
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert("L"))
+        except OSError as error:
+            raise DataError(f"{path}: not a readable image ({error})") from None
+        if pixels.shape != (HEIGHT, WIDTH):
+            raise DataError(f"{path.name}: expected {HEIGHT}×{WIDTH} pixels (height×width), got "
+                            f"{pixels.shape[0]}×{pixels.shape[1]}")
+        images[index, 0] = pixels
+    return torch.from_numpy(images)
+
+
+def load_faces(folder: Path, cache_dir: Path | None = None) -> tuple[torch.Tensor, list[str]]:
+    """Images and file names; decoded once per distinct folder content, then read from the cache."""
+    from padl_shared.paths import sha256_of
+
+    files = image_files(folder)
+    cache = None
+    if cache_dir is not None:
+        cache = Path(cache_dir) / f"faces-{sha256_of(Path(folder))[:16]}.pt"
+        if cache.exists():
+            saved = torch.load(cache, weights_only=True)
+            return saved["images"], saved["names"]
+    images, names = decode_images(files), [p.name for p in files]
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(".partial")
+        torch.save({"images": images, "names": names}, partial)
+        partial.replace(cache)
+    return images, names
+
+
+def split_by_person(names: list[str], unseen_people: int, seen_fraction: float, seed: int) -> dict[str, np.ndarray]:
+    """Indices of: train; other photos of people in train (`seen`); every photo of held-out people (`unseen`)."""
+    people = np.array([person_of(name) for name in names])
+    rng = np.random.default_rng(seed)
+    distinct = np.unique(people)
+    if unseen_people >= len(distinct):
+        raise DataError(f"need more than {unseen_people} people to hold some out, got {len(distinct)}")
+    held_out = rng.choice(distinct, size=unseen_people, replace=False)
+    unseen = np.flatnonzero(np.isin(people, held_out))
+    rest = rng.permutation(np.flatnonzero(~np.isin(people, held_out)))
+    n_seen = max(1, int(round(len(rest) * seen_fraction)))
+    return {"train": np.sort(rest[n_seen:]), "seen": np.sort(rest[:n_seen]), "unseen": unseen}

@@ -1,0 +1,239 @@
+"""Question 6: train the 16-number face codec, validate on seen and unseen people against a PCA
+baseline, log curves and figures, and write compress_images.py with its weights."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+from padl_shared.errors import DataError
+from padl_shared.metrics import ssim_per_image
+from pytorch_msssim import ssim
+from sklearn.decomposition import PCA
+from tqdm.auto import tqdm
+
+from q6_compression.data import DEFAULT_FOLDER, load_faces, split_by_person
+from q6_compression.deliverable import compress_images
+from q6_compression.deliverable.compress_images import LATENT, FaceCodec
+
+QUESTION = "q6_compression"
+WEIGHT_LIMIT_BYTES = 20_000_000
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    data: str | None = None  # a folder of 192×160 faces named <person>_…; None: face_images/ from the default places
+    seed: int = 0
+    width: int = 32  # channels of the first layer; deeper layers use 2× and 4×
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    ssim_weight: float = 0.85  # loss = w·(1 − SSIM at half resolution) + (1 − w)·L1 at full resolution
+    unseen_people: int = 4  # every photo of these people is held out
+    seen_fraction: float = 0.1  # and this share of the other people's photos
+    eval_every: int = 5
+    limit: int | None = None  # only the first N images (quick runs and tests)
+    device: str | None = None
+
+
+def codec_loss(reconstruction: torch.Tensor, images: torch.Tensor, ssim_weight: float) -> torch.Tensor:
+    """Structure at half resolution (4× cheaper on a CPU than full) plus pixel fidelity at full resolution."""
+    structural = 1 - ssim(F.avg_pool2d(reconstruction, 2), F.avg_pool2d(images, 2), data_range=1.0)
+    return ssim_weight * structural + (1 - ssim_weight) * F.l1_loss(reconstruction, images)
+
+
+def reconstruct(model: FaceCodec, images: torch.Tensor, device, batch: int = 64) -> torch.Tensor:
+    """float reconstructions in [0, 1] of uint8 images, on the CPU."""
+    model.eval()
+    with torch.no_grad():
+        parts = [model(chunk.to(device).float() / 255).cpu() for chunk in images.split(batch)]
+    model.train()
+    return torch.cat(parts)
+
+
+def pca_baseline(train_images: torch.Tensor, sets: dict[str, torch.Tensor], seed: int) -> dict[str, float]:
+    """Mean SSIM of a 16-component PCA (fewer for fewer than 16 images) fitted on the same training images."""
+    flat = train_images.reshape(len(train_images), -1).numpy() / 255.0
+    pca = PCA(min(LATENT, len(flat)), svd_solver="randomized", random_state=seed).fit(flat)
+    scores = {}
+    for name, images in sets.items():
+        x = images.reshape(len(images), -1).numpy() / 255.0
+        restored = np.clip(pca.inverse_transform(pca.transform(x)), 0, 1)
+        scores[name] = float(ssim_per_image(x.reshape(images.shape), restored.reshape(images.shape)).mean())
+    return scores
+
+
+def _grid_figure(originals, reconstructions, scores, title):
+    """Best, median and worst three reconstructions, each beside its original."""
+    order = np.argsort(scores)
+    picks = {"worst": order[:3], "median": order[len(order) // 2 - 1: len(order) // 2 + 2], "best": order[-3:]}
+    figure, axes = plt.subplots(3, 6, figsize=(12, 7.5))
+    for row, (label, indices) in enumerate(picks.items()):
+        for column, index in enumerate(indices):
+            axes[row, 2 * column].imshow(originals[index, 0], cmap="gray", vmin=0, vmax=1)
+            axes[row, 2 * column + 1].imshow(reconstructions[index, 0], cmap="gray", vmin=0, vmax=1)
+            axes[row, 2 * column + 1].set_title(f"{label}: {scores[index]:.3f}", fontsize=9)
+    for axis in axes.flat:
+        axis.axis("off")
+    figure.suptitle(f"{title}: original | reconstruction (SSIM)")
+    figure.tight_layout()
+    return figure
+
+
+def _histogram_figure(scores: dict[str, np.ndarray]):
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for name, values in scores.items():
+        axis.hist(values, bins=30, range=(0, 1), alpha=0.6, label=f"{name} (mean {values.mean():.3f})")
+    axis.set(xlabel="SSIM per image", ylabel="images", title="Reconstruction SSIM")
+    axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def _latent_sweep_figure(model: FaceCodec, train_images: torch.Tensor, device):
+    """Each latent dimension swept from −2 to +2 standard deviations around the mean code."""
+    model.eval()
+    with torch.no_grad():
+        codes = torch.cat([model.encode(chunk.to(device).float() / 255).cpu() for chunk in train_images.split(64)])
+        mean, std = codes.mean(0), codes.std(0)
+        steps = torch.linspace(-2, 2, 5)
+        sweep = mean.repeat(LATENT * len(steps), 1)
+        for dim in range(LATENT):
+            sweep[dim * len(steps):(dim + 1) * len(steps), dim] += steps * std[dim]
+        images = model.decode(sweep.to(device)).cpu()
+    model.train()
+    figure, axes = plt.subplots(LATENT, len(steps), figsize=(len(steps) * 1.2, LATENT * 1.4))
+    for index, axis in enumerate(axes.flat):
+        axis.imshow(images[index, 0], cmap="gray", vmin=0, vmax=1)
+        axis.axis("off")
+    for dim in range(LATENT):
+        axes[dim, 0].set_title(f"z{dim}", fontsize=7, loc="left")
+    figure.suptitle("Latent sweep: −2σ … +2σ", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def _curves_figure(history: list[dict]):
+    figure, loss_axis = plt.subplots(figsize=(6, 4))
+    epochs = [h["epoch"] for h in history]
+    loss_axis.plot(epochs, [h["train_loss"] for h in history], color="tab:blue", label="training loss")
+    loss_axis.set(xlabel="epoch", ylabel="training loss")
+    ssim_axis = loss_axis.twinx()
+    checked = [h for h in history if "ssim_seen" in h]
+    ssim_axis.plot([h["epoch"] for h in checked], [h["ssim_seen"] for h in checked], "o-", color="tab:green",
+                   label="SSIM, seen people")
+    ssim_axis.plot([h["epoch"] for h in checked], [h["ssim_unseen"] for h in checked], "o-", color="tab:red",
+                   label="SSIM, unseen people")
+    ssim_axis.set(ylabel="held-out SSIM", ylim=(0, 1))
+    figure.legend(loc="lower center", ncol=3, fontsize=8)
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
+    return figure
+
+
+def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | None = None) -> dict:
+    """Train on the training split, score seen/unseen with scikit-image SSIM, write the deliverable into
+    ``output`` and log everything to the active MLflow run; the metrics."""
+    import mlflow
+    from padl_shared.device import select_device
+    from padl_shared.tracking import log_figure
+
+    images, names = load_faces(folder, cache_dir)
+    if config.limit:
+        images, names = images[: config.limit], names[: config.limit]
+    split = split_by_person(names, config.unseen_people, config.seen_fraction, config.seed)
+    device = select_device(config.device)
+    train_images = images[split["train"]].to(device)
+    held_out = {name: images[split[name]] for name in ("seen", "unseen")}
+
+    generator = torch.Generator().manual_seed(config.seed)
+    model = FaceCodec(config.width).to(device)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    batches_per_epoch = int(np.ceil(len(train_images) / config.batch_size))
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr,
+                                                   total_steps=config.epochs * batches_per_epoch)
+    history = []
+    started = time.perf_counter()
+    progress = tqdm(range(1, config.epochs + 1), desc="q6 epochs", unit="epoch")
+    for epoch in progress:
+        epoch_start, total = time.perf_counter(), 0.0
+        for batch in torch.randperm(len(train_images), generator=generator).split(config.batch_size):
+            faces = train_images[batch.to(device)].float() / 255
+            loss = codec_loss(model(faces), faces, config.ssim_weight)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total += loss.item() * len(batch)
+        record = {"epoch": epoch, "train_loss": total / len(train_images),
+                  "seconds_per_epoch": time.perf_counter() - epoch_start}
+        if epoch % config.eval_every == 0 or epoch == config.epochs:
+            for name, faces in held_out.items():
+                record[f"ssim_{name}"] = float(ssim_per_image(faces.float() / 255,
+                                                              reconstruct(model, faces, device)).mean())
+        mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
+        progress.set_postfix(loss=f"{record['train_loss']:.4f}", **{k: f"{v:.3f}" for k, v in record.items()
+                                                                      if k.startswith("ssim")})
+        history.append(record)
+    train_minutes = (time.perf_counter() - started) / 60
+
+    scores = {name: ssim_per_image(faces.float() / 255, reconstruct(model, faces, device))
+              for name, faces in held_out.items()}
+    baseline = pca_baseline(images[split["train"]], held_out, config.seed)
+
+    model = model.cpu().eval()
+    weights = output / "compress_images_weights.pt"
+    torch.save({"width": config.width, "state": model.state_dict()}, weights)
+    shutil.copy(compress_images.__file__, output / "compress_images.py")
+    metrics = {
+        "ssim_seen": float(scores["seen"].mean()), "ssim_unseen": float(scores["unseen"].mean()),
+        "pca_ssim_seen": baseline["seen"], "pca_ssim_unseen": baseline["unseen"],
+        "n_train": len(split["train"]), "n_seen": len(split["seen"]), "n_unseen": len(split["unseen"]),
+        "train_minutes": train_minutes,
+        "seconds_per_epoch": float(np.mean([h["seconds_per_epoch"] for h in history])),
+        "weights_bytes": weights.stat().st_size,
+    }
+    if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
+        raise DataError(f"{weights.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
+    mlflow.log_metrics(metrics)
+    people = sorted({names[i].split("_")[0] for i in split["unseen"]})
+    mlflow.set_tag("unseen_people", " ".join(people))
+    log_figure(_curves_figure(history), "curves")
+    for name, faces in held_out.items():
+        originals = faces.float() / 255
+        log_figure(_grid_figure(originals, reconstruct(model, faces, "cpu"), scores[name], f"{name} people"),
+                   f"reconstructions_{name}")
+    log_figure(_histogram_figure(scores), "ssim_histogram")
+    log_figure(_latent_sweep_figure(model, images[split["train"]], "cpu"), "latent_sweep")
+    mlflow.log_artifacts(str(output), "deliverable")
+    return metrics
+
+
+def run_training(args) -> dict:
+    """The `train` command: validate the folder, then train inside a tagged MLflow run."""
+    from padl_shared.device import select_device
+    from padl_shared.paths import publish_outputs, repo_root, resolve_data
+    from padl_shared.seeding import seed_everything
+    from padl_shared.tracking import tracked_run
+
+    config = TrainConfig(data=args.data, seed=args.seed)
+    if args.fast:
+        config.epochs, config.width = 3, 16
+    if args.epochs:
+        config.epochs = args.epochs
+    folder = resolve_data(DEFAULT_FOLDER, config.data)
+    cache_dir = repo_root() / ".cache"
+    load_faces(folder, cache_dir)  # decode (and validate) once, before a run or an output is touched
+    seed_everything(config.seed)
+    device = str(select_device(config.device))
+    with tracked_run(QUESTION, f"q6 codec w{config.width} e{config.epochs} seed={config.seed}", config.seed, config,
+                     {"faces": folder}, device=device):
+        metrics = {}
+        publish_outputs("q6", lambda output: metrics.update(train(config, folder, output, cache_dir)))
+    return metrics

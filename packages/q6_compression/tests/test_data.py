@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+import torch
+from padl_shared.errors import DataError
+from PIL import Image
+from q6_compression.data import load_faces, person_of, split_by_person
+
+
+def test_decoded_once_then_read_from_the_cache(faces, tmp_path):
+    images, names = load_faces(faces, tmp_path / "cache")
+    assert images.shape == (24, 1, 192, 160) and images.dtype == torch.uint8
+    assert len(list((tmp_path / "cache").glob("faces-*.pt"))) == 1
+    (faces / names[0]).unlink()  # the cache is keyed by the folder's content, so a change is seen
+    assert load_faces(faces, tmp_path / "cache")[0].shape[0] == 23
+    cached, _ = load_faces(faces, tmp_path / "cache")
+    assert torch.equal(cached, load_faces(faces)[0])
+
+
+def test_wrong_size_names_the_file(faces):
+    Image.fromarray(np.zeros((100, 100), dtype=np.uint8)).save(faces / "yaleB99_bad.png")
+    with pytest.raises(DataError, match=r"yaleB99_bad.png: expected 192×160 pixels \(height×width\), got 100×100"):
+        load_faces(faces)
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(DataError, match="no images"):
+        load_faces(tmp_path)
+
+
+def test_person_ids():
+    assert person_of("yaleB01_P00A+035E+15.png") == "yaleB01"
+
+
+def test_split_holds_out_whole_people(faces):
+    _, names = load_faces(faces)
+    split = split_by_person(names, unseen_people=1, seen_fraction=0.2, seed=0)
+    people = {key: {person_of(names[i]) for i in idx} for key, idx in split.items()}
+    assert len(people["unseen"]) == 1 and not people["unseen"] & (people["train"] | people["seen"])
+    assert people["seen"] <= people["train"]
+    assert sorted(np.concatenate(list(split.values()))) == list(range(len(names)))

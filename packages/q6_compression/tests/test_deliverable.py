@@ -1,0 +1,55 @@
+"""compress_images.py as the grader calls it: another process, another cwd, only torch and numpy."""
+
+import pytest
+from padl_shared.contract import run_deliverable
+from padl_shared.tracking import tracked_run
+from q6_compression.train import TrainConfig, train
+
+SCRIPT = """
+import torch
+calls = []
+real_load = torch.load
+torch.load = lambda *a, **k: calls.append(k) or real_load(*a, **k)
+import compress_images
+images = torch.rand(5, 1, 192, 160)
+codes = compress_images.encode(images)
+assert codes.shape == (5, 16) and codes.dtype == torch.float32, (codes.shape, codes.dtype)
+restored = compress_images.decode(codes)
+assert restored.shape == (5, 1, 192, 160) and restored.dtype == torch.float32
+assert restored.min() >= 0 and restored.max() <= 1
+one = compress_images.decode(compress_images.encode(images[:1]))
+assert one.shape == (1, 1, 192, 160) and torch.allclose(one, restored[:1], atol=1e-4)
+assert len(calls) == 1 and calls[0].get("weights_only") is True, calls
+bad = {
+    "encode: expected a B×1×192×160 tensor, got shape (1, 192, 160)": (compress_images.encode, images[0]),
+    "encode: pixel values must lie in [0, 1]": (compress_images.encode, images * 255),
+    "encode: expected a torch.Tensor": (compress_images.encode, images.numpy()),
+    "decode: expected a B×16 tensor, got shape (5, 8)": (compress_images.decode, codes[:, :8]),
+}
+for message, (function, value) in bad.items():
+    try:
+        function(value)
+    except ValueError as error:
+        assert message in str(error), (message, str(error))
+    else:
+        raise AssertionError(f"no ValueError for {message}")
+print("contract ok")
+"""
+
+
+@pytest.fixture
+def deliverable(faces, store):
+    folder = store / "deliverable"
+    folder.mkdir()
+    config = TrainConfig(width=4, epochs=1, batch_size=8, unseen_people=1, seen_fraction=0.2)
+    with tracked_run("q6_test", "t", 0, config, {"faces": faces}):
+        train(config, faces, folder)
+    return folder
+
+
+def test_compress_images_contract_from_a_foreign_cwd(deliverable, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_deliverable(deliverable, SCRIPT, cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert "contract ok" in result.stdout

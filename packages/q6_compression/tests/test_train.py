@@ -1,0 +1,49 @@
+import mlflow
+import pytest
+import torch
+from padl_shared.tracking import tracked_run
+from q6_compression.deliverable.compress_images import FaceCodec
+from q6_compression.train import TrainConfig, codec_loss, train
+
+TINY = dict(width=4, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1)
+
+
+def test_codec_shapes_and_range():
+    model = FaceCodec(width=4)
+    images = torch.rand(3, 1, 192, 160)
+    codes = model.encode(images)
+    assert codes.shape == (3, 16)
+    restored = model.decode(codes)
+    assert restored.shape == (3, 1, 192, 160) and 0 <= restored.min() and restored.max() <= 1
+
+
+def test_loss_is_zero_for_a_perfect_reconstruction():
+    images = torch.rand(2, 1, 192, 160)
+    assert codec_loss(images, images, 0.85).item() == pytest.approx(0, abs=1e-5)
+    assert codec_loss(torch.zeros_like(images), images, 0.85).item() > 0.1
+
+
+def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
+    output = store / "out"
+    output.mkdir()
+    config = TrainConfig(**TINY)
+    with tracked_run("q6_test", "t", 0, config, {"faces": faces}) as run:
+        metrics = train(config, faces, output)
+    assert metrics["n_unseen"] == 6 and metrics["n_train"] + metrics["n_seen"] == 18
+    assert -1 <= metrics["ssim_seen"] <= 1 and 0 < metrics["pca_ssim_seen"] <= 1
+    assert sorted(p.name for p in output.iterdir()) == ["compress_images.py", "compress_images_weights.pt"]
+    figures = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="figures")}
+    assert {"figures/curves.png", "figures/latent_sweep.png", "figures/ssim_histogram.png",
+            "figures/reconstructions_seen.png", "figures/reconstructions_unseen.png"} == figures
+    history = mlflow.tracking.MlflowClient().get_metric_history(run.info.run_id, "train_loss")
+    assert [m.step for m in history] == [1, 2]
+
+
+def test_training_lowers_the_loss(faces, store):
+    output = store / "out"
+    output.mkdir()
+    config = TrainConfig(**{**TINY, "epochs": 6})
+    with tracked_run("q6_test", "t", 0, config, {"faces": faces}) as run:
+        train(config, faces, output)
+    losses = [m.value for m in mlflow.tracking.MlflowClient().get_metric_history(run.info.run_id, "train_loss")]
+    assert losses[-1] < losses[0]
