@@ -57,18 +57,11 @@ def _setup_fingerprint(project: dict) -> str:
     return digest.hexdigest()
 
 
-def _implemented(question: str) -> bool:
-    module = QUESTIONS[question]
-    return (ROOT / "packages" / module / "src" / module / "__main__.py").is_file()
-
-
 def _questions(q: str) -> list[str]:
     if q == "all":
-        return [n for n in QUESTIONS if _implemented(n)]
+        return list(QUESTIONS)
     if q not in QUESTIONS:
         raise Exit(f"--q must be one of 1-6 or all, got {q!r}", code=2)
-    if not _implemented(q):
-        raise Exit(f"question {q} ({QUESTIONS[q]}) is not implemented yet; see its issue", code=2)
     return [q]
 
 
@@ -112,7 +105,7 @@ def setup(c, force=False):
 
 @task(
     help={
-        "q": "question 1-6, or all (the questions implemented so far, in order)",
+        "q": "question 1-6, or all (each in turn)",
         "data": "a data file or a folder holding the question's files (default: $PADL_DATA_DIR, data/, stand-ins)",
         "seed": "random seed; the same seed gives the same numbers",
         "fast": "a quick, smaller run (fewer epochs)",
@@ -166,8 +159,8 @@ def grade(c, data, bundle="dist/padl-submission.zip"):
     _run_module(c, "padl_bundle", f"grade --bundle {_quote(bundle)} --data {_quote(data)}")
 
 
-@task(help={"q": "only this question's tests (1-6); default: every test", "slow": "also run tests marked slow"})
-def test(c, q=None, slow=False):
+@task(help={"q": "only this question's tests (1-6); default: every test"})
+def test(c, q=None):
     """Run the test suite with pytest inside the project venv."""
     _require_venv()
     if q is None:
@@ -176,13 +169,9 @@ def test(c, q=None, slow=False):
         paths = [f"packages/{QUESTIONS[q]}/tests"]
     else:
         raise Exit(f"--q must be one of 1-6, got {q!r}", code=2)
-    paths = [p for p in paths if any((ROOT / p).glob("test_*.py"))]
-    if not paths:
-        print(f"no tests yet for question {q}")
-        return
-    marker = "" if slow else " -m 'not slow'"
+    workers = f" -n {os.cpu_count()}" if (os.cpu_count() or 1) > 1 else ""  # most tests wait on subprocesses
     with c.cd(str(ROOT)):
-        c.run(f"{PYTHON} -m pytest -q{marker} {' '.join(paths)}", pty=False)
+        c.run(f"{PYTHON} -m pytest -q{workers} {' '.join(paths)}", pty=False)
 
 
 @task(help={"port": "port for the MLflow UI", "host": "interface to listen on"})

@@ -21,11 +21,6 @@ def test_flatten_nested_config():
     assert flatten(Config()) == {"epochs": 2, "optim.lr": 0.1}
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return tmp_path
-
 
 def test_runs_are_tagged_and_artifacts_live_beside_the_database(store):
     import matplotlib.pyplot as plt

@@ -8,14 +8,6 @@ def rng():
     return np.random.default_rng(0)
 
 
-@pytest.fixture
-def mlflow_store(tmp_path, monkeypatch):
-    """A throwaway MLflow store and output folder, so tests never touch the user's."""
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}")
-    monkeypatch.setenv("PADL_OUTPUT_DIR", str(tmp_path / "outputs"))
-    (tmp_path / "mlruns").mkdir()
-    return tmp_path
-
 
 @pytest.fixture
 def q1_files(tmp_path):

@@ -39,17 +39,17 @@ def test_part_c_beats_the_plain_linear_model(q1_files):
     assert result["metrics"]["gain"] > 0.05
 
 
-def test_train_logs_a_run_and_same_seed_gives_same_numbers(q1_files, mlflow_store):
+def test_train_logs_a_run_and_same_seed_gives_same_numbers(q1_files, store):
     summaries = []
     for attempt in range(2):
-        (mlflow_store / str(attempt)).mkdir()
+        (store / str(attempt)).mkdir()
         with tracked_run("q1_test", "test", 0, TrainConfig(), q1_files) as run:
-            summaries.append(train(TrainConfig(), q1_files, output=mlflow_store / str(attempt)))
+            summaries.append(train(TrainConfig(), q1_files, output=store / str(attempt)))
     assert summaries[0] == summaries[1]
     logged = mlflow.get_run(run.info.run_id)
     assert logged.data.tags["seed"] == "0" and len(logged.data.tags["data.b.sha256"]) == 64
     assert logged.data.metrics["b.zero_coefs"] == 7
-    assert json.loads((mlflow_store / "1" / "summary.json").read_text())["a"]["degree"] == 2
+    assert json.loads((store / "1" / "summary.json").read_text())["a"]["degree"] == 2
     model = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model_b")
     assert np.sum(model[-1].coef_ == 0) == 7
 

@@ -31,11 +31,6 @@ def two_communities(path, n_walks=400, length=8, seed=0):
     return path
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return tmp_path
-
 
 def test_nearest_nodes_share_the_community(tmp_path):
     walks = load_walks(two_communities(tmp_path / "walks.txt"))

@@ -32,8 +32,3 @@ def make_measurements():
 def measurements(tmp_path):
     return write_measurements(tmp_path / "body_measurements.csv")
 
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return tmp_path

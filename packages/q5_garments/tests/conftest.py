@@ -21,8 +21,3 @@ def write_garments(folder, per_class=6, size=256, seed=0):
 def garments(tmp_path):
     return write_garments(tmp_path / "garment_images")
 
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return tmp_path

@@ -22,8 +22,3 @@ def write_faces(folder, people=4, per_person=6, seed=0):
 def faces(tmp_path):
     return write_faces(tmp_path / "faces")
 
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return tmp_path

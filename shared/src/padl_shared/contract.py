@@ -30,3 +30,13 @@ def run_deliverable(folder: Path, script: str, cwd: Path, timeout: int = 600) ->
     prelude = _PRELUDE.format(forbidden=set(FORBIDDEN), folder=str(Path(folder).resolve()))
     return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(script)], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def import_deliverable(path: Path):
+    """Import a graded file by its path, as a grader would, not from the installed package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"graded_{Path(path).stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -138,3 +138,31 @@ def save_sklearn_model(model, path: Path) -> None:
     import mlflow
 
     mlflow.sklearn.save_model(model, path, **_sklearn_options(model))
+
+
+def train_in_run(question: str, outputs: str, run_name: str, config, data: Mapping[str, Path], fit) -> dict:
+    """What every `train` command does once its input is validated: seed, open the tagged run, let
+    ``fit(folder)`` fill a staging folder and return metrics, then publish the folder to outputs/."""
+    from padl_shared.device import select_device
+    from padl_shared.paths import publish_outputs
+    from padl_shared.seeding import seed_everything
+
+    seed_everything(config.seed)
+    device = str(select_device(config.device)) if hasattr(config, "device") else "cpu"  # questions 1-3: no torch
+    metrics: dict = {}
+    with tracked_run(question, run_name, config.seed, config, data, device=device):
+        publish_outputs(outputs, lambda folder: metrics.update(fit(folder)))
+    return metrics
+
+
+@contextlib.contextmanager
+def latest_deliverable(question: str) -> Iterator[Path]:
+    """The newest finished run's deliverable folder, downloaded to a temporary folder for the block."""
+    import tempfile
+
+    import mlflow
+
+    run_id = latest_run(question).info.run_id
+    with tempfile.TemporaryDirectory() as scratch:
+        yield Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=DELIVERABLE_ARTIFACTS,
+                                                       dst_path=scratch))

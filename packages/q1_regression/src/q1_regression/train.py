@@ -196,9 +196,8 @@ def train(config: TrainConfig, files: dict[str, Path], output: Path | None = Non
 def run_training(args) -> dict:
     """The `train` command: resolve and validate the files, then fit inside a tagged MLflow run."""
     from padl_shared.errors import DataError
-    from padl_shared.paths import publish_outputs, resolve_data
-    from padl_shared.seeding import seed_everything
-    from padl_shared.tracking import tracked_run
+    from padl_shared.paths import resolve_data
+    from padl_shared.tracking import train_in_run
 
     if args.data and Path(args.data).is_file():
         raise DataError(f"--data {args.data}: question 1 needs a folder holding {', '.join(PART_FILES.values())}")
@@ -206,10 +205,8 @@ def run_training(args) -> dict:
     files = {part: resolve_data(name, config.data) for part, name in PART_FILES.items()}
     for path in files.values():
         load_xy(path)  # fail on bad input before a run or an output is touched
-    seed_everything(config.seed)
-    with tracked_run(QUESTION, f"q1 seed={config.seed}", config.seed, config, files):
-        summary = {}
-        publish_outputs("q1", lambda folder: summary.update(train(config, files, folder)))
+    summary = train_in_run(QUESTION, "q1", f"q1 seed={config.seed}", config, files,
+                           lambda folder: train(config, files, folder))
     return {"a_cv_r2": summary["a"]["cv_r2"], "b_zero_coefs": summary["b"]["zero_coefs"],
             "b_cv_r2": summary["b"]["cv_r2"], "b_baseline_cv_r2": summary["b"]["baseline_cv_r2"],
             "c_cv_r2": summary["c"]["cv_r2"], "c_baseline_cv_r2": summary["c"]["baseline_cv_r2"],

@@ -98,15 +98,12 @@ def train(config: TrainConfig, path: Path, output: Path | None = None) -> dict:
 
 def run_training(args) -> dict:
     """The `train` command: validate the CSV, then cluster inside a tagged MLflow run."""
-    from padl_shared.paths import publish_outputs, resolve_data
-    from padl_shared.seeding import seed_everything
-    from padl_shared.tracking import tracked_run
+    from padl_shared.paths import resolve_data
+    from padl_shared.tracking import train_in_run
 
     config = TrainConfig(data=args.data, seed=args.seed)
     path = resolve_data(DEFAULT_FILE, config.data)
     load_labelled(path)  # fail on bad input before a run or an output is touched
-    seed_everything(config.seed)
-    with tracked_run(QUESTION, f"q2 {path.name} seed={config.seed}", config.seed, config, {"labelled": path}):
-        metrics = {}
-        publish_outputs("q2", lambda folder: metrics.update(train(config, path, folder)))
+    metrics = train_in_run(QUESTION, "q2", f"q2 {path.name} seed={config.seed}", config, {"labelled": path},
+                           lambda folder: train(config, path, folder))
     return {key: metrics[key] for key in ("accuracy_full", "accuracy_pca2", "explained_variance_pc1_pc2", "n", "k")}

@@ -130,16 +130,13 @@ def similarity_table(query_node: str, similarities: dict[str, float]) -> str:
 
 def run_training(args) -> dict:
     """The `train` command: validate the walks, choose and fit inside a tagged run, print part (a)."""
-    from padl_shared.paths import output_dir, publish_outputs, resolve_data
-    from padl_shared.seeding import seed_everything
-    from padl_shared.tracking import tracked_run
+    from padl_shared.paths import output_dir, resolve_data
+    from padl_shared.tracking import train_in_run
 
     config = TrainConfig(data=args.data, seed=args.seed)
     path = resolve_data(DEFAULT_FILE, config.data)
     check_query_nodes(config, node_order(load_walks(path)), path.name)  # fail before a run is opened
-    seed_everything(config.seed)
-    with tracked_run(QUESTION, f"q3 {path.name} seed={config.seed}", config.seed, config, {"walks": path}):
-        metrics = {}
-        publish_outputs("q3", lambda folder: metrics.update(train(config, path, folder)))
+    metrics = train_in_run(QUESTION, "q3", f"q3 {path.name} seed={config.seed}", config, {"walks": path},
+                           lambda folder: train(config, path, folder))
     print(similarity_table(config.query_node, metrics[f"sim_{config.query_node}"]))
     return {"result_file": str(output_dir("q3") / RESULT_FILE), **metrics}

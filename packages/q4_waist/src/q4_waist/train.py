@@ -58,7 +58,7 @@ def _evidence_figures(x: np.ndarray, y: np.ndarray, predicted: np.ndarray) -> di
         axis.axhline(0, color="black", linewidth=1)
         axis.set(xlabel=column)
     axes[0].set_ylabel("residual (mm)")
-    figure.suptitle("Held-out residuals against each input: no structure left for a model to find")
+    figure.suptitle("Held-out residuals against each input")
     figure.tight_layout()
     figures["residuals_by_input"] = figure
 
@@ -162,10 +162,8 @@ def train(config: TrainConfig, path: Path, output: Path) -> dict:
 
 def run_training(args) -> dict:
     """The `train` command: validate the CSV, then train inside a tagged MLflow run."""
-    from padl_shared.device import select_device
-    from padl_shared.paths import publish_outputs, resolve_data
-    from padl_shared.seeding import seed_everything
-    from padl_shared.tracking import tracked_run
+    from padl_shared.paths import resolve_data
+    from padl_shared.tracking import train_in_run
 
     config = TrainConfig(data=args.data, seed=args.seed)
     if args.fast:
@@ -174,10 +172,6 @@ def run_training(args) -> dict:
         config.epochs = args.epochs
     path = resolve_data(DEFAULT_FILE, config.data)
     load_measurements(path)  # fail on bad input before a run or an output is touched
-    seed_everything(config.seed)
-    device = str(select_device(config.device))
-    with tracked_run(QUESTION, f"q4 mlp x{config.members} h{config.hidden} e{config.epochs} seed={config.seed}",
-                     config.seed, config, {"measurements": path}, device=device):
-        metrics = {}
-        publish_outputs("q4", lambda folder: metrics.update(train(config, path, folder)))
-    return metrics
+    return train_in_run(QUESTION, "q4", f"q4 mlp x{config.members} h{config.hidden} e{config.epochs} "
+                        f"seed={config.seed}", config, {"measurements": path},
+                        lambda folder: train(config, path, folder))

@@ -47,6 +47,7 @@ def decode(path: Path, size: int) -> np.ndarray:
 def load_folder(folder: Path, size: int = SIZE, limit_per_class: int | None = None,
                 cache_dir: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """N×3×size×size uint8 images and N int64 labels; decoded once per folder content and size."""
+    from padl_shared.cache import cached_tensors
     from padl_shared.paths import sha256_of
 
     files = class_files(folder)
@@ -55,14 +56,7 @@ def load_folder(folder: Path, size: int = SIZE, limit_per_class: int | None = No
     cache = None
     if cache_dir is not None and limit_per_class is None:
         cache = Path(cache_dir) / f"garments-{sha256_of(Path(folder))[:16]}-{size}.pt"
-        if cache.exists():
-            saved = torch.load(cache, weights_only=True)
-            return saved["images"], saved["labels"]
-    images = torch.from_numpy(np.stack([decode(path, size) for path, _ in files]))
-    labels = torch.tensor([label for _, label in files], dtype=torch.int64)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(".partial")
-        torch.save({"images": images, "labels": labels}, partial)
-        partial.replace(cache)
-    return images, labels
+    saved = cached_tensors(cache, lambda: {
+        "images": torch.from_numpy(np.stack([decode(path, size) for path, _ in files])),
+        "labels": torch.tensor([label for _, label in files], dtype=torch.int64)})
+    return saved["images"], saved["labels"]

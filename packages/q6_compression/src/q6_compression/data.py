@@ -48,22 +48,13 @@ def decode_images(files: list[Path]) -> torch.Tensor:
 
 def load_faces(folder: Path, cache_dir: Path | None = None) -> tuple[torch.Tensor, list[str]]:
     """Images and file names; decoded once per distinct folder content, then read from the cache."""
+    from padl_shared.cache import cached_tensors
     from padl_shared.paths import sha256_of
 
     files = image_files(folder)
-    cache = None
-    if cache_dir is not None:
-        cache = Path(cache_dir) / f"faces-{sha256_of(Path(folder))[:16]}.pt"
-        if cache.exists():
-            saved = torch.load(cache, weights_only=True)
-            return saved["images"], saved["names"]
-    images, names = decode_images(files), [p.name for p in files]
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(".partial")
-        torch.save({"images": images, "names": names}, partial)
-        partial.replace(cache)
-    return images, names
+    cache = Path(cache_dir) / f"faces-{sha256_of(Path(folder))[:16]}.pt" if cache_dir is not None else None
+    saved = cached_tensors(cache, lambda: {"images": decode_images(files), "names": [p.name for p in files]})
+    return saved["images"], saved["names"]
 
 
 def split_by_person(names: list[str], unseen_people: int, seen_fraction: float, seed: int) -> dict[str, np.ndarray]:

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import importlib.util
-import tempfile
 from pathlib import Path
 
 import torch
+from padl_shared.contract import import_deliverable
 from padl_shared.metrics import ssim_per_image
 
 from q6_compression.data import decode_images, image_files
 from q6_compression.train import QUESTION
 
 
-def import_deliverable(folder: Path):
-    spec = importlib.util.spec_from_file_location("graded_compress_images", folder / "compress_images.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def score(faces_folder: Path, deliverable: Path) -> dict:
     images = decode_images(image_files(faces_folder)).float() / 255
-    codec = import_deliverable(deliverable)
+    codec = import_deliverable(deliverable / "compress_images.py")
     restored = codec.decode(codec.encode(images))
     return {"ssim": float(ssim_per_image(images, restored).mean()),
             "mse": float(torch.mean((images - restored) ** 2)), "n": int(len(images))}
 
 
 def run_evaluation(args) -> dict:
-    import mlflow
-    from padl_shared.tracking import latest_run
+    from padl_shared.tracking import latest_deliverable
 
-    run_id = latest_run(QUESTION).info.run_id
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="deliverable",
-                                                          dst_path=scratch))
+    with latest_deliverable(QUESTION) as folder:
         return score(Path(args.data), folder)
