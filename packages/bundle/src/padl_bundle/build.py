@@ -139,11 +139,16 @@ def check_graded(graded: Graded, folder: Path, scratch: Path) -> dict:
 
 def _fetch(run, question: str, scratch: Path) -> Path:
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     target = scratch / "runs" / question
     target.mkdir(parents=True)
-    return Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path=DELIVERABLE_ARTIFACTS,
-                                                    dst_path=str(target)))
+    try:
+        return Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path=DELIVERABLE_ARTIFACTS,
+                                                        dst_path=str(target)))
+    except MlflowException:
+        raise BundleError(f"{question}: its latest run {run.info.run_id} logged no {DELIVERABLE_ARTIFACTS}/ "
+                          "artifacts; train it again") from None
 
 
 def _sha256(path: Path) -> str:

@@ -170,6 +170,9 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
     if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
         raise DataError(f"{weights_file.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
     mlflow.log_metrics(metrics)
+    mlflow.set_tag("conclusion", (
+        f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} with synthetic "
+        f"noise, lines and warps, after {train_minutes:.1f} minutes of training from scratch on {device}."))
     log_figure(_curves_figure(history), "curves")
     log_figure(_confusion_figure(truth, clean, f"held-out, clean ({metrics['accuracy']:.3f})"), "confusion_clean")
     log_figure(_confusion_figure(truth, distorted, f"held-out, distorted ({metrics['accuracy_distorted']:.3f})"),
