@@ -163,3 +163,51 @@ def test_train_q4_fast_then_evaluate(isolated_env, tmp_path, invoke):
     assert evaluated.returncode == 0, evaluated.stderr
     metrics = json.loads(evaluated.stdout.strip().splitlines()[-1])
     assert {"mae", "r2", "n", "interval_coverage"} <= set(metrics) and metrics["n"] == 150
+
+
+def _faces(folder, people=6, photos=4):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True)
+    for person in range(people):
+        base = rng.uniform(0.2, 0.8, size=(12, 10))
+        for photo in range(photos):
+            light = np.linspace(rng.uniform(0.3, 1), rng.uniform(0.3, 1), 160)
+            pixels = np.kron(base, np.ones((16, 16))) * light
+            Image.fromarray((255 * pixels).astype(np.uint8)).save(folder / f"yaleB{person:02d}_P{photo}.png")
+
+
+def _garments(folder, per_class=5):
+    from PIL import Image
+
+    for label in range(3):
+        (folder / f"class_{label}").mkdir(parents=True)
+        for index in range(per_class):
+            pixels = np.full((256, 256, 3), 30 + 10 * index, dtype=np.uint8)
+            pixels[..., label] = 220
+            Image.fromarray(pixels).save(folder / f"class_{label}" / f"{index}.jpg")
+
+
+def test_train_q6_exactly_as_documented_then_evaluate(isolated_env, tmp_path, invoke):
+    _faces(tmp_path / "data" / "face_images")
+    isolated_env["PADL_DATA_DIR"] = str(tmp_path / "data")
+    trained = invoke("train", "--q", "6", env=isolated_env)
+    assert trained.returncode == 0, trained.stderr
+    metrics = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert metrics["n_unseen"] == 16 and metrics["weights_bytes"] <= 20_000_000
+    assert (tmp_path / "outputs" / "q6" / "compress_images.py").is_file()
+    evaluated = invoke("evaluate", "--q", "6", "--data", str(tmp_path / "data" / "face_images"), env=isolated_env)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert set(json.loads(evaluated.stdout.strip().splitlines()[-1])) == {"ssim", "mse", "n"}
+
+
+def test_train_q5_fast_then_evaluate(isolated_env, tmp_path, invoke):
+    _garments(tmp_path / "garments")
+    trained = invoke("train", "--q", "5", "--fast", "--data", str(tmp_path / "garments"), env=isolated_env)
+    assert trained.returncode == 0, trained.stderr
+    assert {"accuracy", "accuracy_distorted"} <= set(json.loads(trained.stdout.strip().splitlines()[-1]))
+    evaluated = invoke("evaluate", "--q", "5", "--data", str(tmp_path / "garments"), env=isolated_env)
+    assert evaluated.returncode == 0, evaluated.stderr
+    metrics = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert set(metrics) == {"accuracy", "per_class", "n"} and metrics["n"] == 15

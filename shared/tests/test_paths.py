@@ -28,6 +28,15 @@ def test_missing_file_names_every_place_looked(tmp_path, monkeypatch):
     assert "shared/datasets/padl/absent.csv" in message
 
 
+def test_a_folder_dataset_may_be_named_directly_or_by_its_parent(tmp_path):
+    faces = tmp_path / "parent" / "face_images"
+    faces.mkdir(parents=True)
+    assert resolve_data("face_images", tmp_path / "parent") == faces.resolve()
+    other = tmp_path / "my_faces"
+    other.mkdir()
+    assert resolve_data("face_images", other) == other.resolve()
+
+
 def test_explicit_missing_path_does_not_fall_back(tmp_path):
     with pytest.raises(DataError, match="nowhere.csv: not found"):
         resolve_data("PADL-Q2.csv", tmp_path / "nowhere.csv")

@@ -40,7 +40,9 @@ def data_candidates(name: str, explicit: str | os.PathLike | None = None) -> lis
     places: list[Path] = []
     if explicit is not None:
         explicit = Path(explicit).expanduser()
-        places.append(explicit / name if explicit.is_dir() else explicit)
+        inside = explicit / name
+        # A folder holding `name`, or, for a folder dataset (no suffix), that folder itself.
+        places.append(inside if explicit.is_dir() and (inside.exists() or Path(name).suffix) else explicit)
     if os.environ.get(DATA_ENV):
         places.append(Path(os.environ[DATA_ENV]).expanduser() / name)
     places.append(repo_root() / "data" / name)
