@@ -18,19 +18,12 @@ assert set(labels.flatten().tolist()) <= {0, 1, 2}
 one = predict_class.predict(images[:1])
 assert one.shape == (1, 1) and one.item() == labels[0].item()
 assert len(calls) == 1 and calls[0].get("weights_only") is True, calls
-bad = {
-    "expected a B×3×256×256 tensor, got shape (3, 256, 256)": images[0],
-    "expected a B×3×256×256 tensor, got shape (5, 1, 256, 256)": images[:, :1],
-    "pixel values must lie in [0, 1]": images * 255,
-    "expected a torch.Tensor": images.numpy(),
-}
-for message, value in bad.items():
-    try:
-        predict_class.predict(value)
-    except ValueError as error:
-        assert message in str(error), (message, str(error))
-    else:
-        raise AssertionError(f"no ValueError for {message}")
+expect_value_errors({
+    "expected a B×3×256×256 tensor, got shape (3, 256, 256)": (predict_class.predict, images[0]),
+    "expected a B×3×256×256 tensor, got shape (5, 1, 256, 256)": (predict_class.predict, images[:, :1]),
+    "pixel values must lie in [0, 1]": (predict_class.predict, images * 255),
+    "expected a torch.Tensor": (predict_class.predict, images.numpy()),
+})
 print("contract ok")
 """
 

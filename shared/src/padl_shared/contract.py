@@ -22,11 +22,21 @@ class _GraderEnvironment(importlib.abc.MetaPathFinder):
         return None
 sys.meta_path.insert(0, _GraderEnvironment())
 sys.path.insert(0, {folder!r})
+
+def expect_value_errors(cases):  # each (function, value) must raise a ValueError containing its key
+    for message, (function, value) in cases.items():
+        try:
+            function(value)
+        except ValueError as error:
+            assert message in str(error), (message, str(error))
+        else:
+            raise AssertionError(f"no ValueError for {{message}}")
 """
 
 
 def run_deliverable(folder: Path, script: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run ``script`` with ``folder`` on sys.path, from ``cwd``, in the grader-like environment."""
+    """Run ``script`` with ``folder`` on sys.path, from ``cwd``, in the grader-like environment, where
+    ``expect_value_errors({message: (function, value)})`` checks a graded file's input errors."""
     prelude = _PRELUDE.format(forbidden=set(FORBIDDEN), folder=str(Path(folder).resolve()))
     return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(script)], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)

@@ -1,0 +1,22 @@
+from padl_shared.contract import import_deliverable, run_deliverable
+
+GRADED = "def check(x):\n    if x < 0:\n        raise ValueError('check: negative input')\n    return x\n"
+
+
+def test_the_grader_like_process(tmp_path):
+    (tmp_path / "graded.py").write_text(GRADED)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    passed = run_deliverable(tmp_path, "import graded\nexpect_value_errors({'negative': (graded.check, -1)})\n"
+                                       "print('ok')", cwd=elsewhere)
+    assert passed.returncode == 0 and "ok" in passed.stdout
+    silent = run_deliverable(tmp_path, "import graded\nexpect_value_errors({'negative': (graded.check, 1)})",
+                             cwd=elsewhere)
+    assert silent.returncode != 0 and "no ValueError for negative" in silent.stderr
+    blocked = run_deliverable(tmp_path, "import pandas", cwd=elsewhere)
+    assert blocked.returncode != 0 and "pandas is not installed where the grader runs" in blocked.stderr
+
+
+def test_import_deliverable_by_path(tmp_path):
+    (tmp_path / "graded.py").write_text(GRADED)
+    assert import_deliverable(tmp_path / "graded.py").check(3) == 3
