@@ -20,3 +20,15 @@ def test_the_grader_like_process(tmp_path):
 def test_import_deliverable_by_path(tmp_path):
     (tmp_path / "graded.py").write_text(GRADED)
     assert import_deliverable(tmp_path / "graded.py").check(3) == 3
+
+
+def test_weight_loads_are_tracked(tmp_path):
+    import torch
+
+    torch.save({"w": torch.zeros(1)}, tmp_path / "w.pt")
+    script = ("import torch\ntorch.load({path!r}, weights_only={flag})\nexpect_loaded_once_safely(WEIGHT_LOADS)\n"
+              "print('ok')")
+    safe = run_deliverable(tmp_path, script.format(path=str(tmp_path / "w.pt"), flag=True), cwd=tmp_path)
+    assert safe.returncode == 0 and "ok" in safe.stdout, safe.stderr
+    unsafe = run_deliverable(tmp_path, script.format(path=str(tmp_path / "w.pt"), flag=False), cwd=tmp_path)
+    assert unsafe.returncode != 0 and "weights loaded as" in unsafe.stderr

@@ -19,9 +19,6 @@ def deliverable(measurements, store):
 
 SCRIPT = """
 import torch
-calls = []
-real_load = torch.load
-torch.load = lambda *a, **k: calls.append(k) or real_load(*a, **k)
 import predict_waist
 x = torch.tensor([[1000., 1000., 1700., 77., 0.], [950., 990., 1600., 60., 1.], [1100., 1080., 1800., 95., 0.]])
 out = predict_waist.predict(x)
@@ -29,7 +26,7 @@ assert out.shape == (3, 1) and out.dtype == torch.float32, (out.shape, out.dtype
 assert ((out > 400) & (out < 1600)).all(), out
 one = predict_waist.predict(x[1:2])
 assert one.shape == (1, 1) and torch.allclose(one, out[1:2], atol=1e-3)
-assert len(calls) == 1 and calls[0].get("weights_only") is True, calls
+expect_loaded_once_safely(WEIGHT_LOADS)
 expect_value_errors({
     "B×5": (predict_waist.predict, x[:, :4]),
     "got shape (5,)": (predict_waist.predict, x[0]),

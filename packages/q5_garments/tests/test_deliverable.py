@@ -7,9 +7,6 @@ from q5_garments.train import TrainConfig, train
 
 SCRIPT = """
 import torch
-calls = []
-real_load = torch.load
-torch.load = lambda *a, **k: calls.append(k) or real_load(*a, **k)
 import predict_class
 images = torch.rand(5, 3, 256, 256)
 labels = predict_class.predict(images)
@@ -17,7 +14,7 @@ assert labels.shape == (5, 1) and labels.dtype == torch.int64, (labels.shape, la
 assert set(labels.flatten().tolist()) <= {0, 1, 2}
 one = predict_class.predict(images[:1])
 assert one.shape == (1, 1) and one.item() == labels[0].item()
-assert len(calls) == 1 and calls[0].get("weights_only") is True, calls
+expect_loaded_once_safely(WEIGHT_LOADS)
 expect_value_errors({
     "expected a B×3×256×256 tensor, got shape (3, 256, 256)": (predict_class.predict, images[0]),
     "expected a B×3×256×256 tensor, got shape (5, 1, 256, 256)": (predict_class.predict, images[:, :1]),

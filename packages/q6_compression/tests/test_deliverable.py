@@ -7,9 +7,6 @@ from q6_compression.train import TrainConfig, train
 
 SCRIPT = """
 import torch
-calls = []
-real_load = torch.load
-torch.load = lambda *a, **k: calls.append(k) or real_load(*a, **k)
 import compress_images
 images = torch.rand(5, 1, 192, 160)
 codes = compress_images.encode(images)
@@ -19,7 +16,7 @@ assert restored.shape == (5, 1, 192, 160) and restored.dtype == torch.float32
 assert restored.min() >= 0 and restored.max() <= 1
 one = compress_images.decode(compress_images.encode(images[:1]))
 assert one.shape == (1, 1, 192, 160) and torch.allclose(one, restored[:1], atol=1e-4)
-assert len(calls) == 1 and calls[0].get("weights_only") is True, calls
+expect_loaded_once_safely(WEIGHT_LOADS)
 expect_value_errors({
     "encode: expected a B×1×192×160 tensor, got shape (1, 192, 160)": (compress_images.encode, images[0]),
     "encode: pixel values must lie in [0, 1]": (compress_images.encode, images * 255),

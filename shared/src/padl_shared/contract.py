@@ -23,6 +23,9 @@ class _GraderEnvironment(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, _GraderEnvironment())
 sys.path.insert(0, {folder!r})
 
+def expect_loaded_once_safely(loads):  # ``loads``: torch.load's keyword arguments, one dict per call
+    assert len(loads) == 1 and loads[0].get("weights_only") is True, f"weights loaded as {{loads}}"
+
 def expect_value_errors(cases):  # each (function, value) must raise a ValueError containing its key
     for message, (function, value) in cases.items():
         try:
@@ -34,10 +37,22 @@ def expect_value_errors(cases):  # each (function, value) must raise a ValueErro
 """
 
 
+# Records every torch.load call's keyword arguments in WEIGHT_LOADS, before the graded file is imported.
+_TRACK_LOADS = """
+import torch
+WEIGHT_LOADS = []
+_real_load = torch.load
+torch.load = lambda *args, **kwargs: WEIGHT_LOADS.append(kwargs) or _real_load(*args, **kwargs)
+"""
+
+
 def run_deliverable(folder: Path, script: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ``script`` with ``folder`` on sys.path, from ``cwd``, in the grader-like environment, where
-    ``expect_value_errors({message: (function, value)})`` checks a graded file's input errors."""
+    ``expect_value_errors({message: (function, value)})`` checks a graded file's input errors and
+    ``expect_loaded_once_safely(WEIGHT_LOADS)`` that its weights were loaded once with weights_only=True."""
     prelude = _PRELUDE.format(forbidden=set(FORBIDDEN), folder=str(Path(folder).resolve()))
+    if "WEIGHT_LOADS" in script:
+        prelude += _TRACK_LOADS
     return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(script)], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
 
