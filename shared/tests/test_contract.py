@@ -14,7 +14,10 @@ def test_the_grader_like_process(tmp_path):
                              cwd=elsewhere)
     assert silent.returncode != 0 and "no ValueError for negative" in silent.stderr
     blocked = run_deliverable(tmp_path, "import pandas", cwd=elsewhere)
-    assert blocked.returncode != 0 and "pandas is not installed where the grader runs" in blocked.stderr
+    assert blocked.returncode != 0 and "No module named 'pandas'" in blocked.stderr
+    probe = "import importlib.util\nprint(importlib.util.find_spec('pandas'))"
+    probed = run_deliverable(tmp_path, probe, cwd=elsewhere)
+    assert probed.returncode == 0 and probed.stdout.strip() == "None"  # as libraries probe for optional extras
 
 
 def test_import_deliverable_by_path(tmp_path):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from padl_shared.device import select_device
+from padl_shared.device import autocast, fast_dtype, select_device
 from padl_shared.seeding import seed_everything
 
 
@@ -21,6 +21,20 @@ def test_default_is_cuda_when_present_else_cpu(monkeypatch):
 def test_asking_for_absent_cuda_is_a_clear_error():
     with pytest.raises(ValueError, match="CUDA is not available"):
         select_device("cuda")
+
+
+def test_precision_follows_the_environment_and_autocast_uses_it(monkeypatch):
+    cpu = torch.device("cpu")
+    monkeypatch.setenv("PADL_PRECISION", "fp32")
+    assert fast_dtype(cpu) == torch.float32
+    with autocast(cpu):
+        assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.float32
+    monkeypatch.setenv("PADL_PRECISION", "bf16")
+    with autocast(cpu):
+        assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
+    monkeypatch.setenv("PADL_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="PADL_PRECISION=fp16: expected fp32 or bf16"):
+        fast_dtype(cpu)
 
 
 def test_same_seed_same_numbers():

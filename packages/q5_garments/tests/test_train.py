@@ -1,4 +1,5 @@
 import mlflow
+import pytest
 import torch
 from padl_shared.tracking import tracked_run
 from q5_garments.deliverable.predict_class import GarmentNet
@@ -17,10 +18,11 @@ def test_network_output_shape():
     assert GarmentNet(width=4, resolution=32)(torch.rand(2, 3, 32, 32)).shape == (2, 3)
 
 
-def test_tiny_training_logs_and_writes_the_deliverable(garments, store):
+@pytest.mark.parametrize("balance_classes", [False, True])
+def test_tiny_training_logs_and_writes_the_deliverable(garments, store, balance_classes):
     output = store / "out"
     output.mkdir()
-    config = TrainConfig(**TINY)
+    config = TrainConfig(**TINY, balance_classes=balance_classes)
     with tracked_run("q5_test", "t", 0, config, {"garments": garments}) as run:
         metrics = train(config, garments, output)
     assert metrics["n_val"] == 7 and metrics["n_train"] == 11

@@ -1,11 +1,13 @@
 import mlflow
 import pytest
 import torch
+from padl_shared.metrics import ssim_per_image
 from padl_shared.tracking import tracked_run
-from q6_compression.deliverable.compress_images import FaceCodec
+from q6_compression.deliverable import compress_images
+from q6_compression.deliverable.compress_images import FaceCodec, refine
 from q6_compression.train import TrainConfig, codec_loss, train
 
-TINY = dict(width=4, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1)
+TINY = dict(width=4, details=8, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1)
 
 
 def test_codec_shapes_and_range():
@@ -15,6 +17,35 @@ def test_codec_shapes_and_range():
     assert codes.shape == (3, 16)
     restored = model.decode(codes)
     assert restored.shape == (3, 1, 192, 160) and 0 <= restored.min() and restored.max() <= 1
+
+
+def test_the_detail_path_starts_neutral():
+    model = FaceCodec(width=4, details=8)
+    assert torch.count_nonzero(model.detail(torch.randn(3, 16))) == 0
+    assert FaceCodec(width=4, details=0).detail is None
+
+
+def test_the_differentiable_ssim_is_scikit_images():
+    torch.manual_seed(0)
+    images = torch.rand(3, 1, 192, 160)
+    blurred = torch.nn.functional.avg_pool2d(images, 3, stride=1, padding=1)
+    expected = ssim_per_image(images, blurred)
+    assert compress_images.ssim_per_image(blurred, images).numpy() == pytest.approx(expected, abs=1e-4)
+
+
+def test_refining_codes_raises_ssim_and_leaves_the_decoder_alone():
+    torch.manual_seed(0)
+    model = FaceCodec(width=4, details=8).eval().requires_grad_(False)
+    images = torch.rand(4, 1, 192, 160) * torch.linspace(0, 1, 160)
+    with torch.no_grad():
+        codes = model.encode(images)
+    before = [p.clone() for p in model.parameters()]
+    refined = refine(model, images, codes, steps=10)
+    with torch.no_grad():
+        gain = compress_images.ssim_per_image(model.decode(refined), images) - \
+            compress_images.ssim_per_image(model.decode(codes), images)
+    assert refined.shape == codes.shape and bool((gain > 0).all()), gain
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
 
 def test_loss_is_zero_for_a_perfect_reconstruction():
@@ -31,6 +62,7 @@ def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
         metrics = train(config, faces, output)
     assert metrics["n_unseen"] == 6 and metrics["n_train"] + metrics["n_seen"] == 18
     assert -1 <= metrics["ssim_seen"] <= 1 and 0 < metrics["pca_ssim_seen"] <= 1
+    assert metrics["ssim_seen"] >= metrics["encoder_only_ssim_seen"]
     assert sorted(p.name for p in output.iterdir()) == ["compress_images.py", "compress_images_weights.pt"]
     figures = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="figures")}
     assert {"figures/curves.png", "figures/latent_sweep.png", "figures/ssim_histogram.png",
