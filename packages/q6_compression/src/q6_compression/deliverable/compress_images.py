@@ -94,9 +94,9 @@ def refine(model: FaceCodec, images, codes, steps: int = REFINE_STEPS):
     """Codes polished by Adam on 1 − SSIM(decode(code), image) with the decoder fixed. The encoder is one
     forward pass and leaves SSIM on the table, most of all on faces unlike the training ones; each code
     is refined on its own image only, so a code does not depend on the rest of the batch."""
-    codes = codes.detach().clone().requires_grad_(True)
-    optimiser = torch.optim.Adam([codes], lr=REFINE_LR)
-    with torch.enable_grad():
+    with torch.inference_mode(False), torch.enable_grad():  # whatever mode the caller is in
+        images, codes = images.clone(), codes.detach().clone().requires_grad_(True)
+        optimiser = torch.optim.Adam([codes], lr=REFINE_LR)
         for _ in range(steps):
             loss = (1 - ssim_per_image(model.decode(codes), images)).sum()
             optimiser.zero_grad()
@@ -121,7 +121,8 @@ def load(weights: Path = WEIGHTS) -> FaceCodec:
 def _codec() -> FaceCodec:
     global _model
     if _model is None:
-        _model = load().to(_device)
+        with torch.inference_mode(False):  # refine needs ordinary tensors, even if the first call is in inference mode
+            _model = load().to(_device)
     return _model
 
 
