@@ -7,6 +7,7 @@ as one JSON object on the last stdout line. User errors end in one line on stder
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -17,6 +18,16 @@ from padl_shared.errors import DataError
 
 def print_json(metrics: dict[str, Any]) -> None:
     print(json.dumps(metrics, sort_keys=False), flush=True)
+
+
+def apply_train_options(config, args: argparse.Namespace, fast: dict[str, Any]):
+    """A copy of the ``config`` dataclass with the train command's options applied: ``--fast`` sets the
+    question's ``fast`` fields, then ``--epochs N`` sets ``epochs``."""
+    if args.fast:
+        config = dataclasses.replace(config, **fast)
+    if args.epochs:
+        config = dataclasses.replace(config, epochs=args.epochs)
+    return config
 
 
 def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[argparse.Namespace], dict],

@@ -162,14 +162,11 @@ def train(config: TrainConfig, path: Path, output: Path) -> dict:
 
 def run_training(args) -> dict:
     """The `train` command: validate the CSV, then train inside a tagged MLflow run."""
+    from padl_shared.cli import apply_train_options
     from padl_shared.paths import resolve_data
     from padl_shared.tracking import train_in_run
 
-    config = TrainConfig(data=args.data, seed=args.seed)
-    if args.fast:
-        config.epochs, config.members = 20, 2
-    if args.epochs:
-        config.epochs = args.epochs
+    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed), args, fast={"epochs": 20, "members": 2})
     path = resolve_data(DEFAULT_FILE, config.data)
     load_measurements(path)  # fail on bad input before a run or an output is touched
     return train_in_run(QUESTION, "q4", f"q4 mlp x{config.members} h{config.hidden} e{config.epochs} "

@@ -189,14 +189,12 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
 
 def run_training(args) -> dict:
     """The `train` command: validate the folder, then train inside a tagged MLflow run."""
+    from padl_shared.cli import apply_train_options
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
 
-    config = TrainConfig(data=args.data, seed=args.seed)
-    if args.fast:
-        config.epochs, config.width, config.resolution = 3, 16, 64
-    if args.epochs:
-        config.epochs = args.epochs
+    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed), args,
+                                 fast={"epochs": 3, "width": 16, "resolution": 64})
     folder = resolve_data(DEFAULT_FOLDER, config.data)
     cache_dir = repo_root() / ".cache"
     load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)  # decode and validate first
