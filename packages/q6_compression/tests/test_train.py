@@ -5,7 +5,7 @@ from padl_shared.metrics import ssim_per_image
 from padl_shared.tracking import tracked_run
 from q6_compression.deliverable import compress_images
 from q6_compression.deliverable.compress_images import FaceCodec, refine
-from q6_compression.train import TrainConfig, codec_loss, train
+from q6_compression.train import TrainConfig, codec_loss, random_warp, train
 
 TINY = dict(width=4, details=8, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1)
 
@@ -46,6 +46,19 @@ def test_refining_codes_raises_ssim_and_leaves_the_decoder_alone():
             compress_images.ssim_per_image(model.decode(codes), images)
     assert refined.shape == codes.shape and bool((gain > 0).all()), gain
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_random_warps_are_seeded_per_face_and_vanish_at_strength_zero():
+    faces = torch.rand(1, 1, 192, 160, generator=torch.Generator().manual_seed(0)).expand(4, 1, 192, 160)
+
+    def warp(strength, seed=0):
+        return random_warp(faces, strength, torch.Generator().manual_seed(seed))
+
+    assert torch.allclose(warp(0.0), faces, atol=1e-4)  # resampling on its own grid: rounding error only
+    warped = warp(1.0)
+    assert warped.shape == faces.shape and 0 <= warped.min() and warped.max() <= 1
+    assert not torch.allclose(warped[0], warped[1], atol=1e-3)  # each face its own warp
+    assert torch.equal(warped, warp(1.0)) and not torch.equal(warped, warp(1.0, seed=1))
 
 
 def test_loss_is_zero_for_a_perfect_reconstruction():
