@@ -1,0 +1,27 @@
+import torch
+from q5_garments.augment import _homography, augment_batch, random_geometry, warp
+
+
+def test_homography_maps_each_source_quadrilateral_onto_its_target():
+    source = torch.tensor([[[-0.8, -0.9], [0.7, -0.6], [0.9, 0.8], [-0.6, 0.7]]])
+    target = torch.tensor([[[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]])
+    mapped = torch.cat([source, torch.ones(1, 4, 1)], -1) @ _homography(source, target).transpose(1, 2)
+    assert torch.allclose(mapped[..., :2] / mapped[..., 2:], target, atol=1e-5)
+
+
+def test_identity_geometry_leaves_images_unchanged():
+    images = torch.rand(2, 3, 16, 16)
+    assert torch.allclose(warp(images, torch.eye(3).repeat(2, 1, 1)), images, atol=1e-5)
+
+
+def test_augmentation_is_seeded_drawn_per_photo_and_stays_in_range():
+    photos = torch.full((6, 3, 32, 32), 128, dtype=torch.uint8)
+    photos[:, :, 8:24, 12:20] = 255  # the same photo six times
+    first = augment_batch(photos, torch.Generator().manual_seed(1))
+    assert first.shape == (6, 3, 32, 32) and first.dtype == torch.float32
+    assert first.min() >= 0 and first.max() <= 1
+    assert torch.equal(first, augment_batch(photos, torch.Generator().manual_seed(1)))
+    assert not torch.equal(first[0], first[1])
+    geometry = random_geometry(500, torch.Generator().manual_seed(2))
+    mirrored = geometry[:, 0, 0] < 0
+    assert 0.4 < mirrored.float().mean() < 0.6  # half the photos flipped
