@@ -70,7 +70,7 @@ def random_geometry(count: int, generator: torch.Generator) -> torch.Tensor:
     resized crop (60–100 % of the area, aspect 0.8–1.25), a horizontal flip for half the photos, a perspective
     tilt (corners moved in by up to 35 % of the half side) for half, then rotation (±15°), shear (±8°),
     scaling (0.85–1.1) and a shift (±8 %): torchvision's training transforms, drawn per photo."""
-    area, aspect = _uniform(count, 0.6, 1.0, generator), torch.exp(_uniform(count, -0.223, 0.223, generator))
+    area, aspect = _uniform(count, 0.6, 1.0, generator), torch.exp(_uniform(count, -0.223, 0.223, generator))  # ln 1.25
     crop_w, crop_h = (area * aspect).sqrt().clamp(max=1), (area / aspect).sqrt().clamp(max=1)
     crop = torch.zeros(count, 3, 3)
     crop[:, 0, 0], crop[:, 1, 1], crop[:, 2, 2] = crop_w, crop_h, 1
@@ -110,11 +110,13 @@ def jitter_colour(images: torch.Tensor, generator: torch.Generator, strength: fl
     def factor():
         return _uniform(len(images), 1 - strength, 1 + strength, generator).view(-1, 1, 1, 1)
 
+    def grey(rgb):  # luma, as torchvision's grayscale
+        return (rgb * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+
     images = (images * factor()).clamp(0, 1)
-    grey = (images * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
-    images = ((images - grey.mean((2, 3), keepdim=True)) * factor() + grey.mean((2, 3), keepdim=True)).clamp(0, 1)
-    grey = (images * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
-    return ((images - grey) * factor() + grey).clamp(0, 1)
+    mean = grey(images).mean((2, 3), keepdim=True)
+    images = ((images - mean) * factor() + mean).clamp(0, 1)
+    return ((images - grey(images)) * factor() + grey(images)).clamp(0, 1)
 
 
 def augment_batch(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
