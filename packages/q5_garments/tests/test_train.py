@@ -32,6 +32,8 @@ def test_tiny_training_logs_and_writes_the_deliverable(garments, store, balance_
     figures = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="figures")}
     assert figures == {"figures/curves.png", "figures/confusion_clean.png", "figures/confusion_distorted.png",
                        "figures/misclassified.png"}
+    logged = mlflow.get_run(run.info.run_id).data.metrics  # the latest value of each: what the UI and bundle show
+    assert {name: logged[name] for name in metrics} == pytest.approx(metrics)
 
 
 def test_an_easy_task_is_learned(garments, store):

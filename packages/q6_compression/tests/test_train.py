@@ -82,6 +82,8 @@ def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
             "figures/reconstructions_seen.png", "figures/reconstructions_unseen.png"} == figures
     history = mlflow.tracking.MlflowClient().get_metric_history(run.info.run_id, "train_loss")
     assert [m.step for m in history] == [1, 2]
+    logged = mlflow.get_run(run.info.run_id).data.metrics  # the latest value of each: what the UI and bundle show
+    assert {name: logged[name] for name in metrics} == pytest.approx(metrics)
 
 
 def test_training_lowers_the_loss(faces, store):

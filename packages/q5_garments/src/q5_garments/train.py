@@ -149,7 +149,7 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
                   "train_accuracy": correct / len(train_rows),
                   "val_loss": float(F.cross_entropy(val_logits, val_labels)),
                   "val_accuracy": float((val_logits.argmax(1) == val_labels).float().mean()),
-                  "seconds_per_epoch": time.perf_counter() - epoch_start}
+                  "epoch_seconds": time.perf_counter() - epoch_start}
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
         progress.set_postfix(loss=f"{record['train_loss']:.3f}", val=f"{record['val_accuracy']:.3f}")
         history.append(record)
@@ -168,7 +168,7 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
         **{f"accuracy_class_{k}": v for k, v in _accuracy_by_class(truth, clean).items()},
         **{f"accuracy_distorted_class_{k}": v for k, v in _accuracy_by_class(truth, distorted).items()},
         "n_train": int(len(train_rows)), "n_val": int(len(val_rows)), "train_minutes": train_minutes,
-        "seconds_per_epoch": float(np.mean([h["seconds_per_epoch"] for h in history])),
+        "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
         "weights_bytes": weights_file.stat().st_size,
     }
     if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:

@@ -158,11 +158,10 @@ def _curves_figure(history: list[dict]):
     loss_axis.plot(epochs, [h["train_loss"] for h in history], color="tab:blue", label="training loss")
     loss_axis.set(xlabel="epoch", ylabel="training loss")
     ssim_axis = loss_axis.twinx()
-    checked = [h for h in history if "ssim_seen" in h]
-    ssim_axis.plot([h["epoch"] for h in checked], [h["ssim_seen"] for h in checked], "o-", color="tab:green",
-                   label="SSIM, seen people")
-    ssim_axis.plot([h["epoch"] for h in checked], [h["ssim_unseen"] for h in checked], "o-", color="tab:red",
-                   label="SSIM, unseen people")
+    checked = [h for h in history if "epoch_ssim_seen" in h]
+    for name, colour in (("seen", "tab:green"), ("unseen", "tab:red")):
+        ssim_axis.plot([h["epoch"] for h in checked], [h[f"epoch_ssim_{name}"] for h in checked], "o-",
+                       color=colour, label=f"SSIM, {name} people (encoder's codes)")
     ssim_axis.set(ylabel="held-out SSIM", ylim=(0, 1))
     figure.legend(loc="lower center", ncol=3, fontsize=8)
     figure.tight_layout(rect=(0, 0.08, 1, 1))
@@ -214,14 +213,14 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
             schedule.step()
             total += loss.item() * len(batch)
         record = {"epoch": epoch, "train_loss": total / len(train_images),
-                  "seconds_per_epoch": time.perf_counter() - epoch_start}
-        if epoch % config.eval_every == 0 or epoch == config.epochs:
+                  "epoch_seconds": time.perf_counter() - epoch_start}
+        if epoch % config.eval_every == 0 or epoch == config.epochs:  # the encoder's codes: a cheap running check
             for name, faces in held_out.items():
-                record[f"ssim_{name}"] = float(ssim_per_image(faces.float() / 255,
+                record[f"epoch_ssim_{name}"] = float(ssim_per_image(faces.float() / 255,
                                                               reconstruct(model, faces, device)).mean())
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
-        progress.set_postfix(loss=f"{record['train_loss']:.4f}", **{k: f"{v:.3f}" for k, v in record.items()
-                                                                      if k.startswith("ssim")})
+        progress.set_postfix(loss=f"{record['train_loss']:.4f}", **{
+            name.removeprefix("epoch_"): f"{value:.3f}" for name, value in record.items() if "ssim" in name})
         history.append(record)
     train_minutes = (time.perf_counter() - started) / 60
 
@@ -244,7 +243,7 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
         "pca_ssim_seen": baseline["seen"], "pca_ssim_unseen": baseline["unseen"],
         "n_train": len(split["train"]), "n_seen": len(split["seen"]), "n_unseen": len(split["unseen"]),
         "train_minutes": train_minutes,
-        "seconds_per_epoch": float(np.mean([h["seconds_per_epoch"] for h in history])),
+        "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
         "weights_bytes": weights.stat().st_size,
     }
     if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
