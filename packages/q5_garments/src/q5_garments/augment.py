@@ -116,7 +116,8 @@ def jitter_colour(images: torch.Tensor, generator: torch.Generator, strength: fl
     images = (images * factor()).clamp(0, 1)
     mean = grey(images).mean((2, 3), keepdim=True)
     images = ((images - mean) * factor() + mean).clamp(0, 1)
-    return ((images - grey(images)) * factor() + grey(images)).clamp(0, 1)
+    luma = grey(images)
+    return ((images - luma) * factor() + luma).clamp(0, 1)
 
 
 def augment_batch(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
