@@ -67,6 +67,14 @@ def test_loss_is_zero_for_a_perfect_reconstruction():
     assert codec_loss(torch.zeros_like(images), images, 0.85).item() > 0.1
 
 
+def test_loss_with_the_graders_window_scores_as_the_grader():
+    images = torch.rand(2, 1, 48, 40)
+    blurred = torch.nn.functional.avg_pool2d(images, 3, stride=1, padding=1, count_include_pad=False)
+    graded = 1 - ssim_per_image(images.numpy(), blurred.numpy()).mean()
+    expected = 0.85 * graded + 0.15 * (images - blurred).abs().mean().item()
+    assert codec_loss(blurred, images, 0.85, window=7).item() == pytest.approx(expected, abs=1e-4)
+
+
 def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
     output = store / "out"
     output.mkdir()
