@@ -57,7 +57,7 @@ class TrainConfig:
     device: str | None = None
 
 
-def codec_loss(reconstruction: torch.Tensor, target: torch.Tensor, ssim_weight: float, window: int = 4) -> torch.Tensor:
+def codec_loss(reconstruction: torch.Tensor, target: torch.Tensor, ssim_weight: float, window: int) -> torch.Tensor:
     """Structure (SSIM, as graded, with a ``window``-pixel uniform window) mixed with pixel fidelity (L1), which
     steadies the early epochs."""
     structural = 1 - differentiable_ssim(reconstruction, target, window).mean()
