@@ -46,7 +46,7 @@ def faces(images: int) -> None:
     config = TrainConfig()
     inputs = torch.rand(32, 1, 192, 160)
     for width in (16, 24, 32, 48):
-        cost = seconds_per_image(FaceCodec(width), inputs, lambda m, x: codec_loss(
+        cost = seconds_per_image(FaceCodec(width, config.details, config.deform), inputs, lambda m, x: codec_loss(
             m.decode_half(m.encode(x)).float(), F.avg_pool2d(x, 2), config.ssim_weight, config.ssim_window))
         print(f"q6 width {width}: {cost * 1000:.1f} ms/image, {cost * images:.1f} s/epoch of {images}")
 

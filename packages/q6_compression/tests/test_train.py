@@ -25,6 +25,22 @@ def test_the_detail_path_starts_neutral():
     assert FaceCodec(width=4, details=0).detail is None
 
 
+def test_the_deform_path_starts_unbent_and_moves_pixels_along_its_field():
+    torch.manual_seed(0)
+    model = FaceCodec(width=4, details=8, deform=8).eval()
+    plain = FaceCodec(width=4, details=8, deform=0).eval()
+    plain.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("deform")})
+    codes = torch.randn(3, 16)
+    with torch.no_grad():
+        assert torch.allclose(model.decode_half(codes), plain.decode_half(codes), atol=1e-5)
+        grid_cells = compress_images.DEFORM_GRID[0] * compress_images.DEFORM_GRID[1]
+        model.deform[-1].bias[:grid_cells] = 2 / 80  # x moves by one 96×80 pixel: each pixel reads its right neighbour
+        moved, unmoved = model.decode_half(codes), plain.decode_half(codes)
+    assert torch.allclose(moved[..., :-1], unmoved[..., 1:], atol=1e-5)
+    assert not torch.allclose(moved, unmoved, atol=1e-3)
+    assert plain.deform is None
+
+
 def test_the_differentiable_ssim_is_scikit_images():
     torch.manual_seed(0)
     images = torch.rand(3, 1, 192, 160)

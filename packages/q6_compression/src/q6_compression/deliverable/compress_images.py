@@ -15,6 +15,7 @@ from torch import nn
 WEIGHTS = Path(__file__).resolve().with_name("compress_images_weights.pt")
 HEIGHT, WIDTH, LATENT = 192, 160, 16
 REFINE_STEPS, REFINE_LR = 30, 0.05  # Adam on the codes; 0 steps keeps the encoder's codes
+DEFORM_GRID = (12, 10)  # the learned displacement field's rows × columns, upsampled to the image
 _CHUNK = 64  # images per forward pass, to bound memory on large batches
 
 
@@ -29,19 +30,23 @@ def _up(cin, cout):
 
 class FaceCodec(nn.Module):
     """Four stride-2 convolutions from a half-resolution copy down to 6×5, a linear map to 16 numbers,
-    and back up to 96×80 along two paths whose logits add before the sigmoid, then bilinear to 192×160:
+    and back up to 96×80 along two paths whose logits add, then bend by a smooth learned field before the
+    sigmoid, then bilinear to 192×160:
 
     - a mirror-image convolutional decoder, for shading and shadows, which move with the light;
     - a detail path (an MLP onto ``details`` learned whole-face images), for what stays put in a face
       whatever the light: eyes, brows, skin texture. Convolutions from a 6×5 map blur such fixed detail;
-      in logit space adding it acts like multiplying by an albedo in the dark parts of a face.
+      in logit space adding it acts like multiplying by an albedo in the dark parts of a face;
+    - a deform path (an MLP with ``deform`` hidden units onto a DEFORM_GRID displacement field), which
+      resamples the sum: a new person's face is largely a known face of another shape, and a few numbers
+      moving the features are cheaper than redrawing them.
 
     Working at half resolution throughout is what makes training on a laptop CPU feasible: it is about
     3× faster per epoch than decoding full-resolution feature maps, and a perfect half-resolution
     reconstruction, upsampled, still scores SSIM 0.97.
     """
 
-    def __init__(self, width: int = 32, details: int = 512):
+    def __init__(self, width: int = 32, details: int = 512, deform: int = 0):
         super().__init__()
         self.width, self.details = width, details
         deep = 4 * width
@@ -56,6 +61,11 @@ class FaceCodec(nn.Module):
         if self.detail is not None:  # start as the plain decoder; the detail images grow from zero
             nn.init.zeros_(self.detail[-1].weight)
             nn.init.zeros_(self.detail[-1].bias)
+        self.deform = nn.Sequential(nn.Linear(LATENT, deform), nn.LeakyReLU(0.2),
+                                    nn.Linear(deform, 2 * DEFORM_GRID[0] * DEFORM_GRID[1])) if deform else None
+        if self.deform is not None:  # start unbent: the field grows from zero
+            nn.init.zeros_(self.deform[-1].weight)
+            nn.init.zeros_(self.deform[-1].bias)
 
     def encode(self, images):
         return self.encoder(images)
@@ -65,6 +75,13 @@ class FaceCodec(nn.Module):
         logits = self.decoder(self.expand(latents).view(-1, 4 * self.width, 6, 5))
         if self.detail is not None:
             logits = logits + self.detail(latents).view_as(logits)
+        if self.deform is not None:  # each output pixel reads the logits at its own place plus the (x, y) field
+            field = F.interpolate(self.deform(latents).view(-1, 2, *DEFORM_GRID), size=logits.shape[-2:],
+                                  mode="bilinear", align_corners=True).permute(0, 2, 3, 1)
+            unmoved = torch.eye(2, 3, device=latents.device, dtype=field.dtype).expand(len(latents), 2, 3)
+            grid = F.affine_grid(unmoved, list(logits.shape), align_corners=False) + field
+            logits = F.grid_sample(logits, grid.to(logits.dtype), mode="bilinear", padding_mode="border",
+                                   align_corners=False)
         return torch.sigmoid(logits)
 
     def decode(self, latents):
@@ -113,7 +130,7 @@ def load(weights: Path = WEIGHTS) -> FaceCodec:
     """The codec described by a weights file, in eval mode, its parameters frozen (refine needs only the codes'
     gradients). The file stores float16; the model computes in float32."""
     saved = torch.load(weights, map_location="cpu", weights_only=True)
-    model = FaceCodec(saved["width"], saved["details"])
+    model = FaceCodec(saved["width"], saved["details"], saved["deform"])
     model.load_state_dict(saved["state"])
     return model.eval().requires_grad_(False)
 
