@@ -11,7 +11,7 @@ TINY = dict(width=4, details=8, epochs=2, batch_size=8, unseen_people=1, seen_fr
 
 
 def test_codec_shapes_and_range():
-    model = FaceCodec(width=4)
+    model = FaceCodec(width=4, details=8, deform=8)
     images = torch.rand(3, 1, 192, 160)
     codes = model.encode(images)
     assert codes.shape == (3, 16)
@@ -20,9 +20,9 @@ def test_codec_shapes_and_range():
 
 
 def test_the_detail_path_starts_neutral():
-    model = FaceCodec(width=4, details=8)
+    model = FaceCodec(width=4, details=8, deform=0)
     assert torch.count_nonzero(model.detail(torch.randn(3, 16))) == 0
-    assert FaceCodec(width=4, details=0).detail is None
+    assert FaceCodec(width=4, details=0, deform=0).detail is None
 
 
 def test_the_deform_path_starts_unbent_and_moves_pixels_along_its_field():
@@ -51,7 +51,7 @@ def test_the_differentiable_ssim_is_scikit_images():
 
 def test_refining_codes_raises_ssim_and_leaves_the_decoder_alone():
     torch.manual_seed(0)
-    model = FaceCodec(width=4, details=8).eval().requires_grad_(False)
+    model = FaceCodec(width=4, details=8, deform=8).eval().requires_grad_(False)
     images = torch.rand(4, 1, 192, 160) * torch.linspace(0, 1, 160)
     with torch.no_grad():
         codes = model.encode(images)

@@ -46,7 +46,7 @@ class FaceCodec(nn.Module):
     reconstruction, upsampled, still scores SSIM 0.97.
     """
 
-    def __init__(self, width: int = 32, details: int = 512, deform: int = 0):
+    def __init__(self, width: int, details: int, deform: int):  # sizes from TrainConfig or the weights file
         super().__init__()
         self.width, self.details = width, details
         deep = 4 * width
