@@ -1,6 +1,7 @@
 import mlflow
 import pytest
 import torch
+import torch.nn.functional as F
 from padl_shared.metrics import ssim_per_image
 from padl_shared.tracking import tracked_run
 from q6_compression.deliverable import compress_images
@@ -34,11 +35,28 @@ def test_the_deform_path_starts_unbent_and_moves_pixels_along_its_field():
     with torch.no_grad():
         assert torch.allclose(model.decode_half(codes), plain.decode_half(codes), atol=1e-5)
         grid_cells = compress_images.DEFORM_GRID[0] * compress_images.DEFORM_GRID[1]
-        model.deform[-1].bias[:grid_cells] = 2 / 80  # x moves by one 96×80 pixel: each pixel reads its right neighbour
+        # x moves by one 96×80 pixel: each pixel reads its right neighbour
+        model.deform[-1].bias[:grid_cells] = 2 / 80 / compress_images.FIELD_SCALE
         moved, unmoved = model.decode_half(codes), plain.decode_half(codes)
     assert torch.allclose(moved[..., :-1], unmoved[..., 1:], atol=1e-5)
     assert not torch.allclose(moved, unmoved, atol=1e-3)
     assert plain.deform is None
+
+
+def test_a_first_training_step_moves_the_deform_field_by_less_than_a_pixel():
+    """Adam's first step moves every weight by about the learning rate whatever its gradient; unscaled, the field's
+    128 hidden units would add that up to several pixels at once, which stalled a full run (seed 2)."""
+    torch.manual_seed(0)
+    config = TrainConfig()
+    model = FaceCodec(width=4, details=8, deform=config.deform)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    images = torch.rand(8, 1, 192, 160) * torch.linspace(0, 1, 160)
+    reconstruction = model.decode_half(model.encode(images))
+    codec_loss(reconstruction, F.avg_pool2d(images, 2), config.ssim_weight, config.ssim_window).backward()
+    optimiser.step()
+    with torch.no_grad():
+        field = model.field(model.encode(images))
+    assert 0 < field.abs().max() < 2 / 80  # one 96×80 pixel, in grid_sample's units
 
 
 def test_the_differentiable_ssim_is_scikit_images():

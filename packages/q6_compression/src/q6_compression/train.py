@@ -36,8 +36,10 @@ class TrainConfig:
     #                     0 / 128 / 256 / 384 / 512 / 768 of them, unseen 0.71 throughout
     deform: int = 128  # hidden units of the path that bends the decoded face by a smooth learned field; 0: off.
     #                    Seen / unseen SSIM after 180 epochs, seed 0: 0.906 / 0.756 without, 0.914 / 0.772 with 128;
-    #                    seed 1 (another split): 0.905 / 0.753 without, 0.907 / 0.765 with 128. 256 units diverged;
-    #                    a 24×20 field scored 0.893 / 0.762
+    #                    seed 1 (another split): 0.905 / 0.753 without, 0.907 / 0.765 with 128. Seed 2: 0.903 / 0.729
+    #                    without; with 128 it stalled (loss 0.265 after 70 epochs, 0.179 without) until the field was
+    #                    scaled (FIELD_SCALE): 0.915 / 0.748, and seed 0 0.915 / 0.774. A 24×20 field: 0.893 / 0.762,
+    #                    6×5: 0.904 / 0.770 (both unscaled)
     epochs: int = 180  # 13.2 minutes wall on 2 CPU cores (4.0 s an epoch, then scoring); this machine's speed drifts
     #                    by about 10 % between runs (3.65–4.0 s an epoch), which leaves room under the 15-minute budget
     batch_size: int = 16  # more updates per epoch: reaches a given SSIM in fewer CPU-minutes than 32

@@ -16,6 +16,8 @@ WEIGHTS = Path(__file__).resolve().with_name("compress_images_weights.pt")
 HEIGHT, WIDTH, LATENT = 192, 160, 16
 REFINE_STEPS, REFINE_LR = 30, 0.05  # Adam on the codes; 0 steps keeps the encoder's codes
 DEFORM_GRID = (12, 10)  # the learned displacement field's rows × columns, upsampled to the image
+FIELD_SCALE = 0.1  # the deform MLP's output, scaled: Adam moves every weight by about the learning rate a step whatever
+#                    its gradient, so an unscaled field would jump by up to lr × hidden units (several pixels) a step
 _CHUNK = 64  # images per forward pass, to bound memory on large batches
 
 
@@ -70,14 +72,18 @@ class FaceCodec(nn.Module):
     def encode(self, images):
         return self.encoder(images)
 
+    def field(self, latents):
+        """The deform path's (x, y) displacement of each 96×80 pixel, in grid_sample's units (2 = the whole side)."""
+        coarse = FIELD_SCALE * self.deform(latents).view(-1, 2, *DEFORM_GRID)
+        return F.interpolate(coarse, size=(HEIGHT // 2, WIDTH // 2), mode="bilinear", align_corners=True).permute(0, 2, 3, 1)
+
     def decode_half(self, latents):
         """The 96×80 reconstruction the network learns; training scores it against the half-size image."""
         logits = self.decoder(self.expand(latents).view(-1, 4 * self.width, 6, 5))
         if self.detail is not None:
             logits = logits + self.detail(latents).view_as(logits)
         if self.deform is not None:  # each output pixel reads the logits at its own place plus the (x, y) field
-            field = F.interpolate(self.deform(latents).view(-1, 2, *DEFORM_GRID), size=logits.shape[-2:],
-                                  mode="bilinear", align_corners=True).permute(0, 2, 3, 1)
+            field = self.field(latents)
             unmoved = torch.eye(2, 3, device=latents.device, dtype=field.dtype).expand(len(latents), 2, 3)
             grid = F.affine_grid(unmoved, list(logits.shape), align_corners=False) + field
             logits = F.grid_sample(logits, grid.to(logits.dtype), mode="bilinear", padding_mode="border",
