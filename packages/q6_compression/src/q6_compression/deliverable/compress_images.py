@@ -75,7 +75,8 @@ class FaceCodec(nn.Module):
     def field(self, latents):
         """The deform path's (x, y) displacement of each 96×80 pixel, in grid_sample's units (2 = the whole side)."""
         coarse = FIELD_SCALE * self.deform(latents).view(-1, 2, *DEFORM_GRID)
-        return F.interpolate(coarse, size=(HEIGHT // 2, WIDTH // 2), mode="bilinear", align_corners=True).permute(0, 2, 3, 1)
+        field = F.interpolate(coarse, size=(HEIGHT // 2, WIDTH // 2), mode="bilinear", align_corners=True)
+        return field.permute(0, 2, 3, 1)
 
     def decode_half(self, latents):
         """The 96×80 reconstruction the network learns; training scores it against the half-size image."""
