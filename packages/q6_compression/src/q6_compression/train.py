@@ -40,7 +40,7 @@ class TrainConfig:
     #                    without; with 128 it stalled (loss 0.265 after 70 epochs, 0.179 without) until the field was
     #                    scaled (FIELD_SCALE): 0.915 / 0.748, and seed 0 0.915 / 0.774. A 24×20 field: 0.893 / 0.762,
     #                    6×5: 0.904 / 0.770 (both unscaled)
-    epochs: int = 180  # 13.2 minutes wall on 2 CPU cores (4.0 s an epoch, then scoring); this machine's speed drifts
+    epochs: int = 180  # 13.0 minutes wall on 2 CPU cores (3.95 s an epoch, then scoring); this machine's speed drifts
     #                    by about 10 % between runs (3.65–4.0 s an epoch), which leaves room under the 15-minute budget
     batch_size: int = 16  # more updates per epoch: reaches a given SSIM in fewer CPU-minutes than 32
     lr: float = 3e-3
