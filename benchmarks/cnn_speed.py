@@ -32,11 +32,12 @@ def garments(images: int) -> None:
     labels = torch.randint(0, 3, (32,))
     for resolution in (64, 80, 96, 112, 128):
         for width in (16, 24, 32):
-            inputs = torch.rand(32, 3, resolution, resolution)
-            cost = seconds_per_image(GarmentNet(width, resolution), inputs,
-                                     lambda m, x: F.cross_entropy(m(x).float(), labels))
-            print(f"q5 resolution {resolution} width {width}: {cost * 1000:.1f} ms/image, "
-                  f"{cost * images:.1f} s/epoch of {images}")
+            for layout in (torch.contiguous_format, torch.channels_last):  # training uses channels-last
+                inputs = torch.rand(32, 3, resolution, resolution).contiguous(memory_format=layout)
+                cost = seconds_per_image(GarmentNet(width, resolution).to(memory_format=layout), inputs,
+                                         lambda m, x: F.cross_entropy(m(x).float(), labels))
+                print(f"q5 resolution {resolution} width {width} {str(layout).split('.')[-1]}: "
+                      f"{cost * 1000:.1f} ms/image, {cost * images:.1f} s/epoch of {images}")
 
 
 def faces(images: int) -> None:
