@@ -31,7 +31,7 @@ class TrainConfig:
     data: str | None = None  # a folder with class_0/ class_1/ class_2/; None: garment_images/ from the default places
     seed: int = 0
     resolution: int = 96  # the network's input side; photos are downsized once, before training. In channels-last
-    #                       96 px costs 80 px's old epoch time; on four splits it scored 0.964 clean against 0.956
+    #                       96 px costs 80 px's old epoch time; on five splits it scored 0.965 clean against 0.959
     width: int = 32
     epochs: int = 150  # 8.3 minutes wall on 2 CPU cores (3.2 s an epoch), inside the 10-minute budget
     batch_size: int = 32
