@@ -110,11 +110,14 @@ def setup(c, force=False):
         "seed": "random seed; the same seed gives the same numbers",
         "fast": "a quick, smaller run (fewer epochs)",
         "epochs": "override the number of training epochs (questions 4-6)",
+        "refit": "question 5: train the model to hand in on every photo, no held-out split, after a split run",
     }
 )
-def train(c, q="all", data=None, seed=0, fast=False, epochs=None):
+def train(c, q="all", data=None, seed=0, fast=False, epochs=None, refit=False):
     """Train question N (or all), log to MLflow, write the deliverables; last line: metrics as JSON."""
     questions = _questions(q)
+    if refit and questions != ["5"]:
+        raise Exit(f"--refit applies to question 5 only, got --q {q}", code=2)
     _require_venv()
     command = f"train --seed {int(seed)}"
     if data:
@@ -123,6 +126,8 @@ def train(c, q="all", data=None, seed=0, fast=False, epochs=None):
         command += " --fast"
     if epochs is not None:
         command += f" --epochs {int(epochs)}"
+    if refit:
+        command += " --refit"
     results = {f"q{n}": _run_module(c, QUESTIONS[n], command, int(seed)) for n in questions}
     if len(questions) > 1:
         print(json.dumps(results))

@@ -59,6 +59,7 @@ def test_bad_input_fails_in_one_line_and_keeps_the_store(isolated_env, tmp_path,
 
 @pytest.mark.parametrize(("args", "message"), [
     (["train", "--q", "9"], "--q must be one of 1-6 or all, got '9'"),
+    (["train", "--q", "4", "--refit"], "--refit applies to question 5 only, got --q 4"),
     (["evaluate", "--q", "1", "--data", "/no/such.csv"], "--data /no/such.csv: not found"),
     (["test", "--q", "x"], "--q must be one of 1-6, got 'x'"),
     (["grade", "--bundle", "/no/such.zip", "--data", "."], "--bundle /no/such.zip: not found"),
@@ -202,12 +203,16 @@ def test_train_q6_exactly_as_documented_then_evaluate(isolated_env, tmp_path, in
     assert set(json.loads(evaluated.stdout.strip().splitlines()[-1])) == {"ssim", "mse", "n"}
 
 
-def test_train_q5_fast_then_evaluate(isolated_env, tmp_path, invoke):
+def test_train_q5_fast_then_refit_then_evaluate(isolated_env, tmp_path, invoke):
     _garments(tmp_path / "garments")
     trained = invoke("train", "--q", "5", "--fast", "--data", str(tmp_path / "garments"), env=isolated_env)
     assert trained.returncode == 0, trained.stderr
     assert {"accuracy", "accuracy_distorted"} <= set(json.loads(trained.stdout.strip().splitlines()[-1]))
-    evaluated = invoke("evaluate", "--q", "5", "--data", str(tmp_path / "garments"), env=isolated_env)
+    refit = invoke("train", "--q", "5", "--fast", "--refit", "--data", str(tmp_path / "garments"), env=isolated_env)
+    assert refit.returncode == 0, refit.stderr
+    refit_metrics = json.loads(refit.stdout.strip().splitlines()[-1])
+    assert refit_metrics["n_train"] == 15 and refit_metrics["n_val"] == 0
+    evaluated = invoke("evaluate", "--q", "5", "--data", str(tmp_path / "garments"), env=isolated_env)  # the refit
     assert evaluated.returncode == 0, evaluated.stderr
     metrics = json.loads(evaluated.stdout.strip().splitlines()[-1])
     assert set(metrics) == {"accuracy", "per_class", "n"} and metrics["n"] == 15

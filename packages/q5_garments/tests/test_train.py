@@ -1,3 +1,5 @@
+import dataclasses
+
 import mlflow
 import pytest
 import torch
@@ -43,3 +45,27 @@ def test_an_easy_task_is_learned(garments, store):
     with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
         metrics = train(config, garments, output)
     assert metrics["accuracy"] >= 0.85
+
+
+def test_a_refit_trains_on_every_photo_for_the_split_runs_steps(garments, store):
+    split_config = TrainConfig(**{**TINY, "epochs": 3})  # 11 photos: 2 batches of 6 an epoch, 6 steps in all
+    refit_config = dataclasses.replace(split_config, refit=True)  # 18 photos: 3 batches, so 2 epochs
+    for name in ("before", "split", "after"):
+        (store / name).mkdir()
+    with tracked_run("q5_test", "refit before any split run", 0, refit_config, {"garments": garments}) as before:
+        train(refit_config, garments, store / "before")
+    with tracked_run("q5_test", "split", 0, split_config, {"garments": garments}) as split:
+        split_metrics = train(split_config, garments, store / "split")
+    with tracked_run("q5_test", "refit", 0, refit_config, {"garments": garments}) as after:
+        metrics = train(refit_config, garments, store / "after")
+
+    assert metrics["n_train"] == 18 and metrics["n_val"] == 0 and "accuracy" not in metrics
+    assert len(mlflow.MlflowClient().get_metric_history(after.info.run_id, "train_loss")) == 2
+    assert sorted(p.name for p in (store / "after").iterdir()) == ["predict_class.py", "predict_class_weights.pt"]
+    figures = {a.path for a in mlflow.artifacts.list_artifacts(run_id=after.info.run_id, artifact_path="figures")}
+    assert figures == {"figures/curves.png"}
+    tags = mlflow.get_run(after.info.run_id).data.tags
+    assert tags["validated_by"] == split.info.run_id
+    assert f"{split_metrics['accuracy']:.3f} clean" in tags["conclusion"]
+    unvalidated = mlflow.get_run(before.info.run_id).data.tags
+    assert "validated_by" not in unvalidated and "No split run of this recipe" in unvalidated["conclusion"]

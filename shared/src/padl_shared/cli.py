@@ -31,7 +31,8 @@ def apply_train_options(config, args: argparse.Namespace, fast: dict[str, Any]):
 
 
 def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[argparse.Namespace], dict],
-            argv: list[str] | None = None) -> int:
+            argv: list[str] | None = None, refit: bool = False) -> int:
+    """``refit``: the question's train command takes ``--refit`` (train the deliverable on every example)."""
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
     train_args = commands.add_parser("train")
@@ -39,6 +40,9 @@ def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[arg
     train_args.add_argument("--seed", type=int, default=0)
     train_args.add_argument("--fast", action="store_true", help="a quick, smaller run")
     train_args.add_argument("--epochs", type=int, default=None)
+    if refit:
+        train_args.add_argument("--refit", action="store_true",
+                                help="train on every example, without a held-out split, for the split run's steps")
     evaluate_args = commands.add_parser("evaluate")
     evaluate_args.add_argument("--data", required=True)
     args = parser.parse_args(argv)

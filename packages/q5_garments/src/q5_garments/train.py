@@ -43,6 +43,9 @@ class TrainConfig:
     val_fraction: float = 0.2  # stratified hold-out, scored clean and with synthetic distractors
     limit_per_class: int | None = None  # quick runs and tests
     device: str | None = None
+    refit: bool = False  # train on every photo (no held-out split) for the split run's optimiser steps: the
+    #                      model to hand in once a split run has measured the recipe. 25 % more photos at the
+    #                      same steps (1,099 → 1,374) scored +1.2 points clean, +1.0 distorted on four splits
 
 
 def class_weights(labels: torch.Tensor) -> torch.Tensor:
@@ -100,48 +103,54 @@ def _curves_figure(history: list[dict]):
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
     epochs = [h["epoch"] for h in history]
     loss_axis.plot(epochs, [h["train_loss"] for h in history], label="training")
-    loss_axis.plot(epochs, [h["val_loss"] for h in history], label="held-out")
+    accuracy_axis.plot(epochs, [h["train_accuracy"] for h in history], label="training (augmented)")
+    if "val_loss" in history[0]:  # a refit has no held-out photos
+        loss_axis.plot(epochs, [h["val_loss"] for h in history], label="held-out")
+        accuracy_axis.plot(epochs, [h["val_accuracy"] for h in history], label="held-out (clean)")
     loss_axis.set(xlabel="epoch", ylabel="cross-entropy")
     loss_axis.legend()
-    accuracy_axis.plot(epochs, [h["train_accuracy"] for h in history], label="training (augmented)")
-    accuracy_axis.plot(epochs, [h["val_accuracy"] for h in history], label="held-out (clean)")
     accuracy_axis.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1))
     accuracy_axis.legend()
     figure.tight_layout()
     return figure
 
 
-def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | None = None) -> dict:
-    """Train on the training split, score the held-out split clean and distorted, write the deliverable
-    into ``output`` and log everything to the active MLflow run; the metrics."""
-    import mlflow
-    from padl_shared.device import autocast, select_device
-    from padl_shared.tracking import log_figure
+def split_rows(labels: torch.Tensor, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Training and held-out rows: a stratified split, or every photo for training when refitting."""
+    rows = np.arange(len(labels))
+    if config.refit:
+        return rows, rows[:0]
+    return train_test_split(rows, test_size=config.val_fraction, random_state=config.seed, stratify=labels.numpy())
 
-    images, labels = load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)
-    train_rows, val_rows = train_test_split(np.arange(len(labels)), test_size=config.val_fraction,
-                                            random_state=config.seed, stratify=labels.numpy())
-    device = select_device(config.device)
-    small = resize(images[train_rows].float(), config.resolution).round().clamp(0, 255).to(torch.uint8)
-    train_labels = labels[train_rows]
-    val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
-    val_small = resize(val_images, config.resolution)  # scored every epoch: resized once
+
+def epochs_to_run(config: TrainConfig) -> int:
+    """A refit keeps the split run's number of optimiser steps, and so its time, over 1/(1 − val_fraction)
+    as many photos: fewer epochs."""
+    return max(1, round(config.epochs * (1 - config.val_fraction))) if config.refit else config.epochs
+
+
+def fit(config: TrainConfig, small: torch.Tensor, labels: torch.Tensor, device,
+        validation: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[GarmentNet, list[dict]]:
+    """A network trained from scratch on uint8 photos at its resolution, and its per-epoch history, logged to
+    the active MLflow run; ``validation`` (float photos at the resolution, labels) is scored every epoch."""
+    import mlflow
+    from padl_shared.device import autocast
 
     generator = torch.Generator().manual_seed(config.seed)
     layout = memory_layout(config.width)
     model = GarmentNet(config.width, config.resolution).to(device, memory_format=layout)
-    weights = class_weights(train_labels).to(device) if config.balance_classes else None
+    weights = class_weights(labels).to(device) if config.balance_classes else None
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    batches = int(np.ceil(len(train_rows) / config.batch_size))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=config.epochs * batches)
-    history, started = [], time.perf_counter()
-    progress = tqdm(range(1, config.epochs + 1), desc="q5 epochs", unit="epoch")
+    epochs, batches = epochs_to_run(config), int(np.ceil(len(labels) / config.batch_size))
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=epochs * batches)
+    history = []
+    progress = tqdm(range(1, epochs + 1), desc="q5 epochs", unit="epoch")
     for epoch in progress:
         model.train()
         epoch_start, total_loss, correct = time.perf_counter(), 0.0, 0
-        for batch in torch.randperm(len(train_rows), generator=generator).split(config.batch_size):
+        for batch in torch.randperm(len(labels), generator=generator).split(config.batch_size):
             inputs = augment_batch(small[batch], generator).to(device, memory_format=layout)
-            targets = train_labels[batch].to(device)
+            targets = labels[batch].to(device)
             with autocast(device):  # bf16 where the hardware has it: about 1.8× faster a step on this CPU
                 logits = model(inputs).float()
             loss = F.cross_entropy(logits, targets, weight=weights, label_smoothing=config.label_smoothing)
@@ -151,45 +160,100 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
             schedule.step()
             total_loss += loss.item() * len(batch)
             correct += int((logits.argmax(1) == targets).sum())
-        with autocast(device):
-            val_logits = predict_logits(model, val_small, device)
-        record = {"epoch": epoch, "train_loss": total_loss / len(train_rows),
-                  "train_accuracy": correct / len(train_rows),
-                  "val_loss": float(F.cross_entropy(val_logits, val_labels)),
-                  "val_accuracy": float((val_logits.argmax(1) == val_labels).float().mean()),
-                  "epoch_seconds": time.perf_counter() - epoch_start}
+        record = {"epoch": epoch, "train_loss": total_loss / len(labels), "train_accuracy": correct / len(labels)}
+        if validation is not None:
+            with autocast(device):
+                val_logits = predict_logits(model, validation[0], device)
+            record |= {"val_loss": float(F.cross_entropy(val_logits, validation[1])),
+                       "val_accuracy": float((val_logits.argmax(1) == validation[1]).float().mean())}
+        record["epoch_seconds"] = time.perf_counter() - epoch_start
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
-        progress.set_postfix(loss=f"{record['train_loss']:.3f}", val=f"{record['val_accuracy']:.3f}")
+        progress.set_postfix(loss=f"{record['train_loss']:.3f}", val=f"{record.get('val_accuracy', float('nan')):.3f}")
         history.append(record)
-    train_minutes = (time.perf_counter() - started) / 60
+    return model, history
 
-    model = model.cpu().eval()  # scored as the deliverable runs: float32
-    truth = val_labels.numpy()
-    clean = predict_logits(model, val_images, "cpu").argmax(1).numpy()
-    distorted_images = distort(val_images, seed=config.seed + 1)
-    distorted = predict_logits(model, distorted_images, "cpu").argmax(1).numpy()
-    weights_file = output / "predict_class_weights.pt"
-    torch.save({"width": config.width, "resolution": config.resolution, "state": model.state_dict()}, weights_file)
-    shutil.copy(predict_class.__file__, output / "predict_class.py")
+
+def score_held_out(model: GarmentNet, images: torch.Tensor, labels: torch.Tensor, seed: int) -> dict:
+    """Accuracy overall and by class on the held-out photos, clean and with seeded distractors; figures logged."""
+    from padl_shared.tracking import log_figure
+
+    truth = labels.numpy()
+    clean = predict_logits(model, images, "cpu").argmax(1).numpy()
+    distorted = predict_logits(model, distort(images, seed=seed + 1), "cpu").argmax(1).numpy()
     metrics = {
         "accuracy": float(np.mean(clean == truth)), "accuracy_distorted": float(np.mean(distorted == truth)),
         **{f"accuracy_class_{k}": v for k, v in _accuracy_by_class(truth, clean).items()},
         **{f"accuracy_distorted_class_{k}": v for k, v in _accuracy_by_class(truth, distorted).items()},
-        "n_train": int(len(train_rows)), "n_val": int(len(val_rows)), "train_minutes": train_minutes,
-        "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
-        "weights_bytes": weights_file.stat().st_size,
     }
-    if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
-        raise DataError(f"{weights_file.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
-    mlflow.log_metrics(metrics)
-    mlflow.set_tag("conclusion", (
-        f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} with synthetic "
-        f"noise, lines and warps, after {train_minutes:.1f} minutes of training from scratch on {device}."))
-    log_figure(_curves_figure(history), "curves")
     log_figure(_confusion_figure(truth, clean, f"held-out, clean ({metrics['accuracy']:.3f})"), "confusion_clean")
     log_figure(_confusion_figure(truth, distorted, f"held-out, distorted ({metrics['accuracy_distorted']:.3f})"),
                "confusion_distorted")
-    log_figure(_misclassified_figure(val_images, truth, clean), "misclassified")
+    log_figure(_misclassified_figure(images, truth, clean), "misclassified")
+    return metrics
+
+
+def recipe_filter(config: TrainConfig) -> str:
+    """An MLflow filter for finished split runs with ``config``'s training settings (any seed or data)."""
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in ("data", "seed", "refit", "device")}
+    return " and ".join(["attributes.status = 'FINISHED'", "params.refit = 'False'",
+                         *(f"params.{k} = '{v}'" for k, v in settings.items())])
+
+
+def refit_conclusion(config: TrainConfig, metrics: dict) -> str:
+    """What a refit's numbers rest on: the newest split run of the same recipe in this run's experiment."""
+    import mlflow
+
+    experiment = mlflow.active_run().info.experiment_id
+    runs = mlflow.search_runs([experiment], filter_string=recipe_filter(config),
+                              order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
+    trained = (f"Trained on all {metrics['n_train']} photos, with no held-out split of its own, for "
+               f"{epochs_to_run(config)} epochs: the optimiser steps of the split run's {config.epochs}.")
+    if not runs:
+        return trained + (" No split run of this recipe is in the store: `invoke train --q 5` with the same "
+                          "settings measures it.")
+    split = runs[0]
+    mlflow.set_tag("validated_by", split.info.run_id)
+    return (trained + f" The recipe's held-out accuracy, from split run {split.info.run_id} ({split.info.run_name}): "
+            f"{split.data.metrics['accuracy']:.3f} clean and {split.data.metrics['accuracy_distorted']:.3f} with "
+            "synthetic distractors, on fewer training photos.")
+
+
+def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | None = None) -> dict:
+    """Train on the training split (or every photo, refitting), score the held-out split clean and distorted,
+    write the deliverable into ``output`` and log everything to the active MLflow run; the metrics."""
+    import mlflow
+    from padl_shared.device import select_device
+    from padl_shared.tracking import log_figure
+
+    images, labels = load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)
+    train_rows, val_rows = split_rows(labels, config)
+    device = select_device(config.device)
+    small = resize(images[train_rows].float(), config.resolution).round().clamp(0, 255).to(torch.uint8)
+    val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
+    validation = (resize(val_images, config.resolution), val_labels) if len(val_rows) else None  # resized once
+    started = time.perf_counter()
+    model, history = fit(config, small, labels[train_rows], device, validation)
+    train_minutes = (time.perf_counter() - started) / 60
+
+    model = model.cpu().eval()  # scored and shipped as the deliverable runs: float32
+    weights_file = output / "predict_class_weights.pt"
+    torch.save({"width": config.width, "resolution": config.resolution, "state": model.state_dict()}, weights_file)
+    shutil.copy(predict_class.__file__, output / "predict_class.py")
+    metrics = {"n_train": int(len(train_rows)), "n_val": int(len(val_rows)), "train_minutes": train_minutes,
+               "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
+               "weights_bytes": weights_file.stat().st_size}
+    if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
+        raise DataError(f"{weights_file.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
+    log_figure(_curves_figure(history), "curves")
+    if validation is None:
+        conclusion = refit_conclusion(config, metrics)
+    else:
+        metrics |= score_held_out(model, val_images, val_labels, config.seed)
+        conclusion = (f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} "
+                      f"with synthetic noise, lines and warps, after {train_minutes:.1f} minutes of training from "
+                      f"scratch on {device}.")
+    mlflow.log_metrics(metrics)
+    mlflow.set_tag("conclusion", conclusion)
     mlflow.log_artifacts(str(output), "deliverable")
     return metrics
 
@@ -200,11 +264,12 @@ def run_training(args) -> dict:
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
 
-    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed), args,
+    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=args.refit), args,
                                  fast={"epochs": 3, "width": 16, "resolution": 64})
     folder = resolve_data(DEFAULT_FOLDER, config.data)
     cache_dir = repo_root() / ".cache"
     load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)  # decode and validate first
-    return train_in_run(QUESTION, "q5", f"q5 cnn w{config.width} r{config.resolution} e{config.epochs} "
-                        f"seed={config.seed}", config, {"garments": folder},
+    name = f"q5 cnn w{config.width} r{config.resolution} e{epochs_to_run(config)} seed={config.seed}"
+    return train_in_run(QUESTION, "q5", name + (" refit on every photo" if config.refit else ""), config,
+                        {"garments": folder},
                         lambda output: train(config, folder, output, cache_dir))
