@@ -199,23 +199,26 @@ def recipe_filter(config: TrainConfig) -> str:
                          *(f"params.{k} = '{v}'" for k, v in settings.items())])
 
 
-def refit_conclusion(config: TrainConfig, metrics: dict) -> str:
-    """What a refit's numbers rest on: the newest split run of the same recipe in this run's experiment."""
+def split_run_of(config: TrainConfig):
+    """The newest finished split run of ``config``'s recipe in the active run's experiment, or None: the
+    held-out accuracy a refit rests on."""
     import mlflow
 
     experiment = mlflow.active_run().info.experiment_id
     runs = mlflow.search_runs([experiment], filter_string=recipe_filter(config),
                               order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
-    trained = (f"Trained on all {metrics['n_train']} photos, with no held-out split of its own, for "
-               f"{epochs_to_run(config)} epochs: the optimiser steps of the split run's {config.epochs}.")
-    if not runs:
+    return runs[0] if runs else None
+
+
+def refit_conclusion(config: TrainConfig, photos: int, split_run) -> str:
+    trained = (f"Trained on all {photos} photos, with no held-out split of its own, for {epochs_to_run(config)} "
+               f"epochs: the optimiser steps of the split run's {config.epochs}.")
+    if split_run is None:
         return trained + (" No split run of this recipe is in the store: `invoke train --q 5` with the same "
                           "settings measures it.")
-    split = runs[0]
-    mlflow.set_tag("validated_by", split.info.run_id)
-    return (trained + f" The recipe's held-out accuracy, from split run {split.info.run_id} ({split.info.run_name}): "
-            f"{split.data.metrics['accuracy']:.3f} clean and {split.data.metrics['accuracy_distorted']:.3f} with "
-            "synthetic distractors, on fewer training photos.")
+    return (trained + f" The recipe's held-out accuracy, from split run {split_run.info.run_id} "
+            f"({split_run.info.run_name}): {split_run.data.metrics['accuracy']:.3f} clean and "
+            f"{split_run.data.metrics['accuracy_distorted']:.3f} with synthetic distractors, on fewer training photos.")
 
 
 def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | None = None) -> dict:
@@ -246,7 +249,10 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
         raise DataError(f"{weights_file.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
     log_figure(_curves_figure(history), "curves")
     if validation is None:
-        conclusion = refit_conclusion(config, metrics)
+        split_run = split_run_of(config)
+        conclusion = refit_conclusion(config, metrics["n_train"], split_run)
+        if split_run is not None:
+            mlflow.set_tag("validated_by", split_run.info.run_id)
     else:
         metrics |= score_held_out(model, val_images, val_labels, config.seed)
         conclusion = (f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} "
