@@ -70,6 +70,21 @@ def test_partial_bundle_holds_the_deliverables_report_and_manifest(workspace):
     assert "report/q4_waist/figures/residuals_by_input.png" in names
 
 
+def test_a_refit_is_reported_with_the_split_run_that_measured_it(workspace):
+    split_run = mlflow.search_runs(experiment_names=["q4_waist"], output_format="list")[0]
+    with tracked_run("q4_waist", "refit", 0, {}, {}):
+        mlflow.log_artifacts(str(workspace / "q4"), "deliverable")
+        mlflow.set_tag("validated_by", split_run.info.run_id)
+    result = build(allow_partial=True, destination=workspace / "refit.zip")
+    with zipfile.ZipFile(result["bundle"]) as archive:
+        names = set(archive.namelist())
+        report = archive.read("REPORT.md").decode()
+    refit_part, split_part = report.split("### The split run that measured this recipe on held-out data")
+    assert "(refit)" in refit_part and f"Run `{split_run.info.run_id}` (tiny)" in split_part
+    assert "report/q4_waist/validated_by/figures/residuals_by_input.png" in names
+    assert "report/q4_waist/validated_by/figures/residuals_by_input.png" in split_part
+
+
 def test_bundling_twice_gives_the_same_bytes(workspace):
     first = (workspace / "a.zip")
     second = (workspace / "b.zip")

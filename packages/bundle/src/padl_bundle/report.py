@@ -19,30 +19,43 @@ def _value(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _figures(run, question: str, staging: Path) -> list[str]:
+def _figures(run, folder: Path, staging: Path) -> list[str]:
     import mlflow
 
-    target = staging / "report" / question
     try:
-        folder = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="figures",
-                                                          dst_path=str(target)))
+        downloaded = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="figures",
+                                                              dst_path=str(folder)))
     except Exception:  # a run without figures: MLflow raises its own error type per store
         return []
-    return sorted(p.relative_to(staging).as_posix() for p in folder.glob("*.png"))
+    return sorted(p.relative_to(staging).as_posix() for p in downloaded.glob("*.png"))
 
 
-def section(question: str, run, staging: Path) -> str:
-    lines = [f"## {TITLES[question]}", "",
-             f"Run `{run.info.run_id}` ({run.info.run_name}), seed {run.data.tags.get('seed')}, "
-             f"commit `{run.data.tags.get('git_commit', 'unknown')[:12]}`, device {run.data.tags.get('device')}.", ""]
-    if "conclusion" in run.data.tags:
-        lines += [f"**Conclusion.** {run.data.tags['conclusion']}", ""]
+def _run_details(run, folder: Path, staging: Path) -> list[str]:
+    """A run's conclusion, metrics, parameters and figures (copied under ``folder``)."""
+    lines = [f"**Conclusion.** {run.data.tags['conclusion']}", ""] if "conclusion" in run.data.tags else []
     lines += ["| metric | value |", "| --- | --- |"]
     lines += [f"| {name} | {_value(value)} |" for name, value in sorted(run.data.metrics.items())]
     lines += ["", "<details><summary>parameters</summary>", "", "| parameter | value |", "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in sorted(run.data.params.items())]
     lines += ["", "</details>", ""]
-    lines += [f"![{Path(figure).stem}]({figure})" for figure in _figures(run, question, staging)]
+    return lines + [f"![{Path(figure).stem}]({figure})" for figure in _figures(run, folder, staging)]
+
+
+def _heading(run) -> str:
+    return (f"Run `{run.info.run_id}` ({run.info.run_name}), seed {run.data.tags.get('seed')}, "
+            f"commit `{run.data.tags.get('git_commit', 'unknown')[:12]}`, device {run.data.tags.get('device')}.")
+
+
+def section(question: str, run, staging: Path) -> str:
+    """The run's details; for a refit, those of the split run that measured its recipe after them."""
+    import mlflow
+
+    folder = staging / "report" / question
+    lines = [f"## {TITLES[question]}", "", _heading(run), "", *_run_details(run, folder, staging)]
+    if "validated_by" in run.data.tags:
+        split_run = mlflow.get_run(run.data.tags["validated_by"])
+        lines += ["", "### The split run that measured this recipe on held-out data", "", _heading(split_run), "",
+                  *_run_details(split_run, folder / "validated_by", staging)]
     return "\n".join(lines) + "\n"
 
 
