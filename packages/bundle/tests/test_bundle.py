@@ -84,6 +84,13 @@ def test_a_refit_is_reported_with_the_split_run_that_measured_it(workspace):
     assert "report/q4_waist/validated_by/figures/residuals_by_input.png" in names
     assert "report/q4_waist/validated_by/figures/residuals_by_input.png" in split_part
 
+    with tracked_run("q4_waist", "refit of a run from another store", 0, {}, {}):
+        mlflow.log_artifacts(str(workspace / "q4"), "deliverable")
+        mlflow.set_tag("validated_by", "0123456789abcdef0123456789abcdef")
+    result = build(allow_partial=True, destination=workspace / "elsewhere.zip")
+    with zipfile.ZipFile(result["bundle"]) as archive:
+        assert "Run `0123456789abcdef0123456789abcdef` is not in this store." in archive.read("REPORT.md").decode()
+
 
 def test_bundling_twice_gives_the_same_bytes(workspace):
     first = (workspace / "a.zip")

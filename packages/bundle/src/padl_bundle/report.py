@@ -49,13 +49,18 @@ def _heading(run) -> str:
 def section(question: str, run, staging: Path) -> str:
     """The run's details; for a refit, those of the split run that measured its recipe after them."""
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     folder = staging / "report" / question
     lines = [f"## {TITLES[question]}", "", _heading(run), "", *_run_details(run, folder, staging)]
     if "validated_by" in run.data.tags:
-        split_run = mlflow.get_run(run.data.tags["validated_by"])
-        lines += ["", "### The split run that measured this recipe on held-out data", "", _heading(split_run), "",
-                  *_run_details(split_run, folder / "validated_by", staging)]
+        lines += ["", "### The split run that measured this recipe on held-out data", ""]
+        try:
+            split_run = mlflow.get_run(run.data.tags["validated_by"])
+        except MlflowException:
+            lines += [f"Run `{run.data.tags['validated_by']}` is not in this store.", ""]
+        else:
+            lines += [_heading(split_run), "", *_run_details(split_run, folder / "validated_by", staging)]
     return "\n".join(lines) + "\n"
 
 

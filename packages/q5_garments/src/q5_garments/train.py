@@ -168,7 +168,8 @@ def fit(config: TrainConfig, small: torch.Tensor, labels: torch.Tensor, device,
                        "val_accuracy": float((val_logits.argmax(1) == validation[1]).float().mean())}
         record["epoch_seconds"] = time.perf_counter() - epoch_start
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
-        progress.set_postfix(loss=f"{record['train_loss']:.3f}", val=f"{record.get('val_accuracy', float('nan')):.3f}")
+        shown = {"loss": record["train_loss"], "val": record.get("val_accuracy")}
+        progress.set_postfix({name: f"{value:.3f}" for name, value in shown.items() if value is not None})
         history.append(record)
     return model, history
 
