@@ -40,6 +40,9 @@ def test_runs_are_tagged_and_artifacts_live_beside_the_database(store):
     assert [a.path for a in mlflow.artifacts.list_artifacts(run_id=first.info.run_id, artifact_path="figures")] == \
         ["figures/empty.png"]
     assert latest_run("qtest").info.run_id == first.info.run_id  # the failed run is not "latest"
+    assert latest_run("qtest", params={"epochs": 2, "optim.lr": 0.1}).info.run_id == first.info.run_id
+    with pytest.raises(DataError, match="no finished training run of qtest with those parameters"):
+        latest_run("qtest", params={"optim.lr": 0.2})
 
 
 def test_latest_run_without_training_is_a_clear_error(store):

@@ -95,17 +95,20 @@ def log_figure(figure, name: str) -> None:
     plt.close(figure)
 
 
-def latest_run(question: str):
-    """The newest FINISHED run of ``question``: what ``evaluate`` and ``bundle`` score."""
+def latest_run(question: str, params: Mapping[str, Any] | None = None):
+    """The newest FINISHED run of ``question``: what ``evaluate`` and ``bundle`` score. With ``params``, the
+    newest whose logged parameters (as ``flatten`` names them) have these values."""
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri())
     experiment = mlflow.get_experiment_by_name(question)
+    conditions = ["attributes.status = 'FINISHED'", *(f"params.`{k}` = '{v}'" for k, v in (params or {}).items())]
     runs = [] if experiment is None else mlflow.search_runs(
-        [experiment.experiment_id], filter_string="attributes.status = 'FINISHED'",
+        [experiment.experiment_id], filter_string=" and ".join(conditions),
         order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
     if not runs:
-        raise DataError(f"no finished training run of {question} in {tracking_uri()}; train it first")
+        wanted = " with those parameters" if params else ""
+        raise DataError(f"no finished training run of {question}{wanted} in {tracking_uri()}; train it first")
     return runs[0]
 
 

@@ -193,22 +193,18 @@ def score_held_out(model: GarmentNet, images: torch.Tensor, labels: torch.Tensor
     return metrics
 
 
-def recipe_filter(config: TrainConfig) -> str:
-    """An MLflow filter for finished split runs with ``config``'s training settings (any seed or data)."""
-    settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in ("data", "seed", "refit", "device")}
-    return " and ".join(["attributes.status = 'FINISHED'", "params.refit = 'False'",
-                         *(f"params.{k} = '{v}'" for k, v in settings.items())])
-
-
 def split_run_of(config: TrainConfig):
-    """The newest finished split run of ``config``'s recipe in the active run's experiment, or None: the
-    held-out accuracy a refit rests on."""
+    """The newest finished split run of ``config``'s recipe (its settings, any seed or data) in the active
+    run's experiment, or None: the held-out accuracy a refit rests on."""
     import mlflow
+    from padl_shared.tracking import flatten, latest_run
 
-    experiment = mlflow.active_run().info.experiment_id
-    runs = mlflow.search_runs([experiment], filter_string=recipe_filter(config),
-                              order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
-    return runs[0] if runs else None
+    experiment = mlflow.get_experiment(mlflow.active_run().info.experiment_id).name
+    recipe = {k: v for k, v in flatten(config).items() if k not in ("data", "seed", "device")} | {"refit": False}
+    try:
+        return latest_run(experiment, params=recipe)
+    except DataError:
+        return None
 
 
 def refit_conclusion(config: TrainConfig, photos: int, split_run) -> str:
