@@ -110,14 +110,14 @@ def setup(c, force=False):
         "seed": "random seed; the same seed gives the same numbers",
         "fast": "a quick, smaller run (fewer epochs)",
         "epochs": "override the number of training epochs (questions 4-6)",
-        "refit": "question 5: train the model to hand in on every photo, no held-out split, after a split run",
+        "refit": "questions 5 and 6: train the model to hand in on every example, none held out, after a split run",
     }
 )
 def train(c, q="all", data=None, seed=0, fast=False, epochs=None, refit=False):
     """Train question N (or all), log to MLflow, write the deliverables; last line: metrics as JSON."""
     questions = _questions(q)
-    if refit and questions != ["5"]:
-        raise Exit(f"--refit applies to question 5 only, got --q {q}", code=2)
+    if refit and questions not in (["5"], ["6"]):
+        raise Exit(f"--refit applies to questions 5 and 6 only, got --q {q}", code=2)
     _require_venv()
     command = f"train --seed {int(seed)}"
     if data:

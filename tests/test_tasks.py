@@ -59,7 +59,7 @@ def test_bad_input_fails_in_one_line_and_keeps_the_store(isolated_env, tmp_path,
 
 @pytest.mark.parametrize(("args", "message"), [
     (["train", "--q", "9"], "--q must be one of 1-6 or all, got '9'"),
-    (["train", "--q", "4", "--refit"], "--refit applies to question 5 only, got --q 4"),
+    (["train", "--q", "4", "--refit"], "--refit applies to questions 5 and 6 only, got --q 4"),
     (["evaluate", "--q", "1", "--data", "/no/such.csv"], "--data /no/such.csv: not found"),
     (["test", "--q", "x"], "--q must be one of 1-6, got 'x'"),
     (["grade", "--bundle", "/no/such.zip", "--data", "."], "--bundle /no/such.zip: not found"),
@@ -190,7 +190,7 @@ def _garments(folder, per_class=5):
             Image.fromarray(pixels).save(folder / f"class_{label}" / f"{index}.jpg")
 
 
-def test_train_q6_exactly_as_documented_then_evaluate(isolated_env, tmp_path, invoke):
+def test_train_q6_exactly_as_documented_then_refit_then_evaluate(isolated_env, tmp_path, invoke):
     _faces(tmp_path / "data" / "face_images")
     isolated_env["PADL_DATA_DIR"] = str(tmp_path / "data")
     trained = invoke("train", "--q", "6", env=isolated_env)
@@ -198,9 +198,14 @@ def test_train_q6_exactly_as_documented_then_evaluate(isolated_env, tmp_path, in
     metrics = json.loads(trained.stdout.strip().splitlines()[-1])
     assert metrics["n_unseen"] == 16 and metrics["weights_bytes"] <= 20_000_000
     assert (tmp_path / "outputs" / "q6" / "compress_images.py").is_file()
+    refit = invoke("train", "--q", "6", "--refit", env=isolated_env)
+    assert refit.returncode == 0, refit.stderr
+    refit_metrics = json.loads(refit.stdout.strip().splitlines()[-1])
+    assert refit_metrics["n_train"] == 24 and refit_metrics["n_seen"] == refit_metrics["n_unseen"] == 0
     evaluated = invoke("evaluate", "--q", "6", "--data", str(tmp_path / "data" / "face_images"), env=isolated_env)
     assert evaluated.returncode == 0, evaluated.stderr
-    assert set(json.loads(evaluated.stdout.strip().splitlines()[-1])) == {"ssim", "mse", "n"}
+    evaluated_metrics = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert set(evaluated_metrics) == {"ssim", "mse", "n"} and evaluated_metrics["n"] == 24
 
 
 def test_train_q5_fast_then_refit_then_evaluate(isolated_env, tmp_path, invoke):

@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 import mlflow
 import pytest
 from padl_shared.errors import DataError
-from padl_shared.tracking import flatten, latest_run, log_figure, tracked_run
+from padl_shared.tracking import flatten, latest_run, link_split_run, log_figure, tracked_run
 
 
 @dataclass
@@ -17,9 +17,16 @@ class Config:
     optim: Optim = field(default_factory=Optim)
 
 
+@dataclass
+class Recipe:
+    seed: int = 0
+    data: str | None = None
+    epochs: int = 2
+    refit: bool = False
+
+
 def test_flatten_nested_config():
     assert flatten(Config()) == {"epochs": 2, "optim.lr": 0.1}
-
 
 
 def test_runs_are_tagged_and_artifacts_live_beside_the_database(store):
@@ -48,3 +55,16 @@ def test_runs_are_tagged_and_artifacts_live_beside_the_database(store):
 def test_latest_run_without_training_is_a_clear_error(store):
     with pytest.raises(DataError, match="no finished training run of qnone"):
         latest_run("qnone")
+
+
+def test_a_refit_links_the_newest_split_run_of_its_recipe_whatever_its_seed_or_data(store):
+    with tracked_run("qrefit", "split, seed 1", 1, Recipe(seed=1, data="a.csv"), {}) as split:
+        pass
+    with tracked_run("qrefit", "split of another recipe", 0, Recipe(epochs=3), {}):
+        pass
+    with tracked_run("qrefit", "refit", 0, Recipe(refit=True), {}) as refit:
+        assert link_split_run(Recipe(refit=True)).info.run_id == split.info.run_id
+    with tracked_run("qrefit", "refit of a recipe never split", 0, Recipe(epochs=4, refit=True), {}) as unlinked:
+        assert link_split_run(Recipe(epochs=4, refit=True)) is None
+    assert mlflow.get_run(refit.info.run_id).data.tags["validated_by"] == split.info.run_id
+    assert "validated_by" not in mlflow.get_run(unlinked.info.run_id).data.tags

@@ -1,3 +1,5 @@
+import dataclasses
+
 import mlflow
 import pytest
 import torch
@@ -136,3 +138,28 @@ def test_training_lowers_the_loss(faces, store):
         train(config, faces, output)
     losses = [m.value for m in mlflow.tracking.MlflowClient().get_metric_history(run.info.run_id, "train_loss")]
     assert losses[-1] < losses[0]
+
+
+def test_a_refit_trains_on_every_face_for_the_split_runs_steps(faces, store):
+    split_config = TrainConfig(**{**TINY, "epochs": 4})  # 14 of the 24 faces train, 4 epochs
+    refit_config = dataclasses.replace(split_config, refit=True)  # all 24 faces, 4 · 14 / 24 → 2 epochs
+    for name in ("before", "split", "after"):
+        (store / name).mkdir()
+    with tracked_run("q6_test", "refit before any split run", 0, refit_config, {"faces": faces}) as before:
+        train(refit_config, faces, store / "before")
+    with tracked_run("q6_test", "split", 0, split_config, {"faces": faces}) as split:
+        split_metrics = train(split_config, faces, store / "split")
+    with tracked_run("q6_test", "refit", 0, refit_config, {"faces": faces}) as after:
+        metrics = train(refit_config, faces, store / "after")
+
+    assert split_metrics["n_train"] == 14
+    assert metrics["n_train"] == 24 and metrics["n_seen"] == metrics["n_unseen"] == 0 and "ssim_seen" not in metrics
+    assert len(mlflow.MlflowClient().get_metric_history(after.info.run_id, "train_loss")) == 2
+    assert sorted(p.name for p in (store / "after").iterdir()) == ["compress_images.py", "compress_images_weights.pt"]
+    figures = {a.path for a in mlflow.artifacts.list_artifacts(run_id=after.info.run_id, artifact_path="figures")}
+    assert figures == {"figures/curves.png", "figures/latent_sweep.png"}
+    tags = mlflow.get_run(after.info.run_id).data.tags
+    assert tags["validated_by"] == split.info.run_id
+    assert f"{split_metrics['ssim_seen']:.3f} on other photos of people seen in training" in tags["conclusion"]
+    unvalidated = mlflow.get_run(before.info.run_id).data.tags
+    assert "validated_by" not in unvalidated and "No split run of this recipe" in unvalidated["conclusion"]

@@ -112,6 +112,22 @@ def latest_run(question: str, params: Mapping[str, Any] | None = None):
     return runs[0]
 
 
+def link_split_run(config, ignored: tuple[str, ...] = ("data", "seed", "device")):
+    """For a refit, inside its run: the newest finished split run of the same recipe (``config``'s other
+    settings, with ``refit`` off) in the same experiment, tagged on the run as ``validated_by``; None when the
+    store has none. Its held-out metrics are what the refit, which holds nothing out, rests on."""
+    import mlflow
+
+    experiment = mlflow.get_experiment(mlflow.active_run().info.experiment_id).name
+    recipe = {k: v for k, v in flatten(config).items() if k not in ignored} | {"refit": False}
+    try:
+        split_run = latest_run(experiment, params=recipe)
+    except DataError:
+        return None
+    mlflow.set_tag("validated_by", split_run.info.run_id)
+    return split_run
+
+
 def _sklearn_requirements() -> list[str]:
     """Pinned explicitly: MLflow's inference of them spawns a process per model (5 s each)."""
     from importlib.metadata import version

@@ -193,20 +193,6 @@ def score_held_out(model: GarmentNet, images: torch.Tensor, labels: torch.Tensor
     return metrics
 
 
-def split_run_of(config: TrainConfig):
-    """The newest finished split run of ``config``'s recipe (its settings, any seed or data) in the active
-    run's experiment, or None: the held-out accuracy a refit rests on."""
-    import mlflow
-    from padl_shared.tracking import flatten, latest_run
-
-    experiment = mlflow.get_experiment(mlflow.active_run().info.experiment_id).name
-    recipe = {k: v for k, v in flatten(config).items() if k not in ("data", "seed", "device")} | {"refit": False}
-    try:
-        return latest_run(experiment, params=recipe)
-    except DataError:
-        return None
-
-
 def refit_conclusion(config: TrainConfig, photos: int, split_run) -> str:
     trained = (f"Trained on all {photos} photos, with no held-out split of its own, for {epochs_to_run(config)} "
                f"epochs: the optimiser steps of the split run's {config.epochs}.")
@@ -223,7 +209,7 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
     write the deliverable into ``output`` and log everything to the active MLflow run; the metrics."""
     import mlflow
     from padl_shared.device import select_device
-    from padl_shared.tracking import log_figure
+    from padl_shared.tracking import link_split_run, log_figure
 
     images, labels = load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)
     train_rows, val_rows = split_rows(labels, config)
@@ -246,10 +232,7 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
         raise DataError(f"{weights_file.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
     log_figure(_curves_figure(history), "curves")
     if validation is None:
-        split_run = split_run_of(config)
-        conclusion = refit_conclusion(config, metrics["n_train"], split_run)
-        if split_run is not None:
-            mlflow.set_tag("validated_by", split_run.info.run_id)
+        conclusion = refit_conclusion(config, metrics["n_train"], link_split_run(config))
     else:
         metrics |= score_held_out(model, val_images, val_labels, config.seed)
         conclusion = (f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} "
