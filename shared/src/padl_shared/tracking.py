@@ -112,14 +112,14 @@ def latest_run(question: str, params: Mapping[str, Any] | None = None):
     return runs[0]
 
 
-def link_split_run(config, ignored: tuple[str, ...] = ("data", "seed", "device")):
+def link_split_run(config):
     """For a refit, inside its run: the newest finished split run of the same recipe (``config``'s other
     settings, with ``refit`` off) in the same experiment, tagged on the run as ``validated_by``; None when the
     store has none. Its held-out metrics are what the refit, which holds nothing out, rests on."""
     import mlflow
 
     experiment = mlflow.get_experiment(mlflow.active_run().info.experiment_id).name
-    recipe = {k: v for k, v in flatten(config).items() if k not in ignored} | {"refit": False}
+    recipe = {k: v for k, v in flatten(config).items() if k not in ("data", "seed", "device")} | {"refit": False}
     try:
         split_run = latest_run(experiment, params=recipe)
     except DataError:
