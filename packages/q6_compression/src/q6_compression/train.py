@@ -294,10 +294,11 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
 
     images, names, split = load_split(config, folder, cache_dir)
     device = select_device(config.device)
+    train_images = images[split["train"]]
     held_out = {name: images[split[name]] for name in ("seen", "unseen") if len(split[name])}
     epochs = epochs_to_run(config, names)
     started = time.perf_counter()
-    model, history = fit(config, images[split["train"]].to(device), held_out, epochs, device)
+    model, history = fit(config, train_images.to(device), held_out, epochs, device)
     train_minutes = (time.perf_counter() - started) / 60
 
     weights = output / "compress_images_weights.pt"
@@ -313,8 +314,7 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
     if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
         raise DataError(f"{weights.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
     if held_out:
-        metrics |= score_held_out(shipped, held_out, pca_baseline(images[split["train"]], held_out, config.seed),
-                                  device)
+        metrics |= score_held_out(shipped, held_out, pca_baseline(train_images, held_out, config.seed), device)
         conclusion = (
             f"SSIM {metrics['ssim_seen']:.3f} on other photos of people seen in training and "
             f"{metrics['ssim_unseen']:.3f} on people never seen (16-component PCA: {metrics['pca_ssim_seen']:.3f} "
@@ -326,7 +326,7 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
     mlflow.log_metrics(metrics)
     mlflow.set_tag("conclusion", conclusion)
     log_figure(_curves_figure(history), "curves")
-    log_figure(_latent_sweep_figure(shipped.cpu(), images[split["train"]], "cpu"), "latent_sweep")
+    log_figure(_latent_sweep_figure(shipped.cpu(), train_images, "cpu"), "latent_sweep")
     mlflow.log_artifacts(str(output), "deliverable")
     return metrics
 
