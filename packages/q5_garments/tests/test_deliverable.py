@@ -14,11 +14,15 @@ assert labels.shape == (5, 1) and labels.dtype == torch.int64, (labels.shape, la
 assert set(labels.flatten().tolist()) <= {0, 1, 2}
 one = predict_class.predict(images[:1])
 assert one.shape == (1, 1) and one.item() == labels[0].item()
+nudged = images.clone()  # a blur or a resampling in float32 can leave a [0, 1] image a hair outside it
+nudged[0, 0, 0, 0], nudged[1, 0, 0, 0] = 1 + 1e-6, -1e-6
+assert torch.equal(predict_class.predict(nudged), predict_class.predict(nudged.clamp(0, 1)))
 expect_loaded_once_safely(WEIGHT_LOADS)
 expect_value_errors({
     "expected a B×3×256×256 tensor, got shape (3, 256, 256)": (predict_class.predict, images[0]),
     "expected a B×3×256×256 tensor, got shape (5, 1, 256, 256)": (predict_class.predict, images[:, :1]),
     "pixel values must lie in [0, 1]": (predict_class.predict, images * 255),
+    "pixel values must lie in [0, 1] (got 0.01": (predict_class.predict, images + 0.01),
     "expected a torch.Tensor": (predict_class.predict, images.numpy()),
 })
 print("contract ok")

@@ -14,6 +14,7 @@ from torch import nn
 WEIGHTS = Path(__file__).resolve().with_name("predict_class_weights.pt")
 SIZE, CLASSES = 256, 3
 _CHUNK = 64
+ROUND_OFF = 1e-5  # float32 arithmetic on a [0, 1] image (a blur, a resampling) can leave it a hair outside: clamped
 
 
 class Residual(nn.Module):
@@ -71,9 +72,10 @@ def predict(images):
         raise ValueError(f"predict: expected a torch.Tensor, got {type(images).__name__}")
     if images.dim() != 4 or images.shape[1] != 3 or tuple(images.shape[2:]) != (SIZE, SIZE) or len(images) == 0:
         raise ValueError(f"predict: expected a B×3×{SIZE}×{SIZE} tensor, got shape {tuple(images.shape)}")
-    if torch.isnan(images).any() or images.min() < 0 or images.max() > 1:
-        raise ValueError(f"predict: pixel values must lie in [0, 1] (got {images.min().item():.3g}.."
-                         f"{images.max().item():.3g})")
+    if torch.isnan(images).any() or images.min() < -ROUND_OFF or images.max() > 1 + ROUND_OFF:
+        raise ValueError(f"predict: pixel values must lie in [0, 1] (got {images.min().item():.4g}.."
+                         f"{images.max().item():.4g})")
+    images = images.clamp(0, 1)
     if _model is None:
         _model = load().to(_device)
     with torch.no_grad():

@@ -19,6 +19,7 @@ DEFORM_GRID = (12, 10)  # the learned displacement field's rows × columns, upsa
 FIELD_SCALE = 0.1  # the deform MLP's output, scaled: Adam moves every weight by about the learning rate a step whatever
 #                    its gradient, so an unscaled field would jump by up to lr × hidden units (several pixels) a step
 _CHUNK = 64  # images per forward pass, to bound memory on large batches
+ROUND_OFF = 1e-5  # float32 arithmetic on a [0, 1] image (a blur, a resampling) can leave it a hair outside: clamped
 
 
 def _down(cin, cout, norm=True):
@@ -162,9 +163,10 @@ def encode(images):
         raise ValueError(f"encode: expected a torch.Tensor, got {type(images).__name__}")
     if images.dim() != 4 or tuple(images.shape[1:]) != (1, HEIGHT, WIDTH) or images.shape[0] == 0:
         raise ValueError(f"encode: expected a B×1×{HEIGHT}×{WIDTH} tensor, got shape {tuple(images.shape)}")
-    if torch.isnan(images).any() or images.min() < 0 or images.max() > 1:
+    if torch.isnan(images).any() or images.min() < -ROUND_OFF or images.max() > 1 + ROUND_OFF:
         raise ValueError("encode: pixel values must lie in [0, 1] (got "
-                         f"{images.min().item():.3g}..{images.max().item():.3g})")
+                         f"{images.min().item():.4g}..{images.max().item():.4g})")
+    images = images.clamp(0, 1)
     model = _codec()
     return _run(lambda chunk: refine(model, chunk, model.encode(chunk)), images)
 
