@@ -24,10 +24,13 @@ def test_network_output_shape():
 def test_tiny_training_logs_and_writes_the_deliverable(garments, store, balance_classes):
     output = store / "out"
     output.mkdir()
-    config = TrainConfig(**TINY, balance_classes=balance_classes)
+    config = TrainConfig(**{**TINY, "epochs": 3}, eval_every=2, balance_classes=balance_classes)
     with tracked_run("q5_test", "t", 0, config, {"garments": garments}) as run:
         metrics = train(config, garments, output)
     assert metrics["n_val"] == 7 and metrics["n_train"] == 11
+    history = mlflow.MlflowClient().get_metric_history
+    assert [m.step for m in history(run.info.run_id, "train_loss")] == [1, 2, 3]
+    assert [m.step for m in history(run.info.run_id, "val_accuracy")] == [2, 3]  # every eval_every epochs, and the last
     assert 0 <= metrics["accuracy"] <= 1 and 0 <= metrics["accuracy_distorted"] <= 1
     assert {"accuracy_class_0", "accuracy_class_1", "accuracy_class_2"} <= set(metrics)
     assert sorted(p.name for p in output.iterdir()) == ["predict_class.py", "predict_class_weights.pt"]
