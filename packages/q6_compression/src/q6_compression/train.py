@@ -216,7 +216,7 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
     batches_per_epoch = int(np.ceil(len(train_images) / config.batch_size))
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=epochs * batches_per_epoch)
-    history = []
+    history, checked = [], {}  # the latest check's SSIM, kept on the progress bar between checks
     progress = tqdm(range(1, epochs + 1), desc="q6 epochs", unit="epoch")
     for epoch in progress:
         epoch_start, total = time.perf_counter(), 0.0
@@ -244,8 +244,8 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
                 record[f"epoch_ssim_{name}"] = float(ssim_per_image(faces.float() / 255,
                                                               reconstruct(model, faces, device)).mean())
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
-        progress.set_postfix(loss=f"{record['train_loss']:.4f}", **{
-            name.removeprefix("epoch_"): f"{value:.3f}" for name, value in record.items() if "ssim" in name})
+        checked |= {name.removeprefix("epoch_"): f"{value:.3f}" for name, value in record.items() if "ssim" in name}
+        progress.set_postfix(loss=f"{record['train_loss']:.4f}", **checked)
         history.append(record)
     return model, history
 
