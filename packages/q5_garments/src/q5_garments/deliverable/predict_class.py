@@ -75,10 +75,9 @@ def predict(images):
     if torch.isnan(images).any() or images.min() < -ROUND_OFF or images.max() > 1 + ROUND_OFF:
         raise ValueError(f"predict: pixel values must lie in [0, 1] (got {images.min().item():.4g}.."
                          f"{images.max().item():.4g})")
-    images = images.clamp(0, 1)
     if _model is None:
         _model = load().to(_device)
     with torch.no_grad():
-        labels = [_model(resize(chunk.to(_device, torch.float32), _model.resolution)).argmax(1)
+        labels = [_model(resize(chunk.to(_device, torch.float32).clamp(0, 1), _model.resolution)).argmax(1)
                   for chunk in images.split(_CHUNK)]
     return torch.cat(labels).view(-1, 1).to(images.device, torch.int64)
