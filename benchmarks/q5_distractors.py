@@ -19,7 +19,7 @@ import torchvision.transforms.v2.functional as TF
 from padl_shared.contract import import_deliverable
 from padl_shared.paths import repo_root, resolve_data
 from padl_shared.tracking import DELIVERABLE_ARTIFACTS, latest_run
-from q5_garments.augment import add_noise, distort, draw_lines
+from q5_garments.augment import WARP, add_noise, distort, draw_lines
 from q5_garments.data import DEFAULT_FOLDER, load_folder
 from q5_garments.train import QUESTION, TrainConfig, split_rows
 from torchvision.transforms import v2
@@ -78,10 +78,7 @@ VARIANTS = {
     "lines: up to 4, up to 6 % wide": lines(4, 0.06),
     "lines: up to 6, black": lines(6, 0.02, (0.0, 0.0, 0.0)),
     "lines: up to 6, white": lines(6, 0.02, (1.0, 1.0, 1.0)),
-    "perspective 0.35, affine, elastic 30 (the guess)": per_photo(
-        v2.Compose([v2.RandomPerspective(0.35, p=1.0), v2.RandomAffine(degrees=15, translate=(0.08, 0.08),
-                                                                        scale=(0.85, 1.1), shear=8),
-                    v2.ElasticTransform(alpha=30.0, sigma=6.0)])),
+    "warps: perspective 0.35 for 70 %, affine, elastic 30 (the guess)": per_photo(WARP),
     "perspective 0.6": per_photo(v2.RandomPerspective(0.6, p=1.0)),
     "rotation up to 30 degrees": per_photo(v2.RandomRotation(30)),
     "elastic, alpha 80": per_photo(v2.ElasticTransform(alpha=80.0, sigma=6.0)),
