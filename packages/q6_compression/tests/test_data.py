@@ -3,7 +3,7 @@ import pytest
 import torch
 from padl_shared.errors import DataError
 from PIL import Image
-from q6_compression.data import load_faces, person_of, split_by_person
+from q6_compression.data import lfw_faces, load_faces, person_of, split_by_person
 
 
 def test_decoded_once_then_read_from_the_cache(faces, tmp_path):
@@ -38,3 +38,10 @@ def test_split_holds_out_whole_people(faces):
     assert len(people["unseen"]) == 1 and not people["unseen"] & (people["train"] | people["seen"])
     assert people["seen"] <= people["train"]
     assert sorted(np.concatenate(list(split.values()))) == list(range(len(names)))
+
+
+def test_faces_from_other_cameras_are_grayscale_faces_of_the_codecs_size():
+    faces = lfw_faces(5)
+    assert faces.shape == (5, 1, 192, 160) and faces.dtype == torch.uint8
+    assert faces.float().std() > 10  # a picture, not a blank
+    assert len(lfw_faces(500)) == 100  # the sample's other 100 images are not faces

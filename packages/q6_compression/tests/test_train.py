@@ -10,7 +10,8 @@ from q6_compression.deliverable import compress_images
 from q6_compression.deliverable.compress_images import FaceCodec, refine
 from q6_compression.train import TrainConfig, codec_loss, random_warp, train
 
-TINY = dict(width=4, details=8, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1)
+TINY = dict(width=4, details=8, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1,
+            other_camera=3)
 
 
 def test_codec_shapes_and_range():
@@ -118,14 +119,20 @@ def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
     with tracked_run("q6_test", "t", 0, config, {"faces": faces}) as run:
         metrics = train(config, faces, output)
     assert metrics["n_unseen"] == 6 and metrics["n_train"] + metrics["n_seen"] == 18
-    assert -1 <= metrics["ssim_seen"] <= 1 and 0 < metrics["pca_ssim_seen"] <= 1
-    assert metrics["ssim_seen"] >= metrics["encoder_only_ssim_seen"]
+    assert metrics["n_other_camera"] == 3
+    for held_out in ("seen", "unseen", "other_camera"):
+        assert -1 <= metrics[f"ssim_{held_out}"] <= 1 and 0 < metrics[f"pca_ssim_{held_out}"] <= 1
+        assert 0 < metrics[f"thumbnail_ssim_{held_out}"] <= 1
+        assert metrics[f"ssim_{held_out}"] >= metrics[f"encoder_only_ssim_{held_out}"]
     assert sorted(p.name for p in output.iterdir()) == ["compress_images.py", "compress_images_weights.pt"]
     figures = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="figures")}
     assert {"figures/curves.png", "figures/latent_sweep.png", "figures/ssim_histogram.png",
-            "figures/reconstructions_seen.png", "figures/reconstructions_unseen.png"} == figures
-    history = mlflow.tracking.MlflowClient().get_metric_history(run.info.run_id, "train_loss")
-    assert [m.step for m in history] == [1, 2]
+            "figures/reconstructions_seen.png", "figures/reconstructions_unseen.png",
+            "figures/reconstructions_other_camera.png"} == figures
+    client = mlflow.tracking.MlflowClient()
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")] == [1, 2]
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "epoch_ssim_other_camera")] == [1, 2]
+    assert "3 faces from other cameras" in mlflow.get_run(run.info.run_id).data.tags["conclusion"]
     logged = mlflow.get_run(run.info.run_id).data.metrics  # the latest value of each: what the UI and bundle show
     assert {name: logged[name] for name in metrics} == pytest.approx(metrics)
 
@@ -154,12 +161,15 @@ def test_a_refit_trains_on_every_face_for_the_split_runs_steps(faces, store):
 
     assert split_metrics["n_train"] == 14
     assert metrics["n_train"] == 24 and metrics["n_seen"] == metrics["n_unseen"] == 0 and "ssim_seen" not in metrics
+    assert metrics["n_other_camera"] == 3 and 0 < metrics["thumbnail_ssim_other_camera"] <= 1  # held out even here
     assert len(mlflow.MlflowClient().get_metric_history(after.info.run_id, "train_loss")) == 2
     assert sorted(p.name for p in (store / "after").iterdir()) == ["compress_images.py", "compress_images_weights.pt"]
     figures = {a.path for a in mlflow.artifacts.list_artifacts(run_id=after.info.run_id, artifact_path="figures")}
-    assert figures == {"figures/curves.png", "figures/latent_sweep.png"}
+    assert figures == {"figures/curves.png", "figures/latent_sweep.png", "figures/ssim_histogram.png",
+                       "figures/reconstructions_other_camera.png"}
     tags = mlflow.get_run(after.info.run_id).data.tags
     assert tags["validated_by"] == split.info.run_id
     assert f"{split_metrics['ssim_seen']:.3f} on other photos of people seen in training" in tags["conclusion"]
     unvalidated = mlflow.get_run(before.info.run_id).data.tags
     assert "validated_by" not in unvalidated and "No split run of this recipe" in unvalidated["conclusion"]
+    assert "3 faces from other cameras" in tags["conclusion"]

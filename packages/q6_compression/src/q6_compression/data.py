@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from padl_shared.errors import DataError
 from PIL import Image
 
@@ -55,6 +56,18 @@ def load_faces(folder: Path, cache_dir: Path | None = None) -> tuple[torch.Tenso
     cache = Path(cache_dir) / f"faces-{sha256_of(Path(folder))[:16]}.pt" if cache_dir is not None else None
     saved = cached_tensors(cache, lambda: {"images": decode_images(files), "names": [p.name for p in files]})
     return saved["images"], saved["names"]
+
+
+def lfw_faces(count: int) -> torch.Tensor:
+    """A face set from other cameras, for the issue's report beside Yale B: the first ``count`` of the 100 faces
+    from Labeled Faces in the Wild that scikit-image ships (25×25 crops of press photos: other people, poses,
+    expressions and lighting), centre-cropped to 192×160's 6:5 and upsampled bilinearly, as N×1×192×160 uint8.
+    Upsampled from 25 pixels they have no fine detail, which makes them easier than real photos of that size."""
+    from skimage.data import lfw_subset
+
+    faces = torch.from_numpy(lfw_subset()[: min(count, 100)]).float()[:, None, :, 2:23]  # 25×21 ≈ 6:5
+    faces = F.interpolate(faces, size=(HEIGHT, WIDTH), mode="bilinear", align_corners=False)
+    return (faces.clamp(0, 1) * 255).round().to(torch.uint8)
 
 
 def split_by_person(names: list[str], unseen_people: int, seen_fraction: float, seed: int) -> dict[str, np.ndarray]:
