@@ -67,7 +67,7 @@ def section(question: str, run, staging: Path) -> str:
 def write(staging: Path, runs: dict, missing: list[str]) -> Path:
     parts = ["# PADL submission report", "",
              "Generated from the latest finished MLflow run of each question. Metrics named `baseline_*`, "
-             "`pca_*` or `*_unscaled` are the baselines fitted in the same run on the same split.", ""]
+             "`pca_*`, `thumbnail_*` or `*_unscaled` are the baselines scored in the same run on the same data.", ""]
     if missing:
         parts += [f"Not included (no finished run): {', '.join(missing)}.", ""]
     parts += [section(question, run, staging) for question, run in runs.items()]
