@@ -49,7 +49,7 @@ print("contract ok")
 def deliverable(faces, store):
     folder = store / "deliverable"
     folder.mkdir()
-    config = TrainConfig(width=4, details=8, epochs=1, batch_size=8, unseen_people=1, seen_fraction=0.2)
+    config = TrainConfig(width=4, details=8, epochs=1, batch_size=8, unseen_people=1, seen_fraction=0.2, other_camera=0)
     with tracked_run("q6_test", "t", 0, config, {"faces": faces}):
         train(config, faces, folder)
     return folder
