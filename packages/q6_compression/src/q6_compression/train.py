@@ -147,7 +147,7 @@ def _grid_figure(originals, reconstructions, scores, title):
 def _histogram_figure(scores: dict[str, np.ndarray]):
     figure, axis = plt.subplots(figsize=(6, 4))
     for name, values in scores.items():
-        axis.hist(values, bins=30, range=(0, 1), alpha=0.6, label=f"{name} (mean {values.mean():.3f})")
+        axis.hist(values, bins=30, range=(0, 1), alpha=0.6, label=f"{SET_TITLES[name]} (mean {values.mean():.3f})")
     axis.set(xlabel="SSIM per image", ylabel="images", title="Reconstruction SSIM")
     axis.legend()
     figure.tight_layout()
