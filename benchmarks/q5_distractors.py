@@ -10,15 +10,13 @@ Usage: .venv/bin/python benchmarks/q5_distractors.py [--run RUN_ID] [--data FOLD
 """
 
 import argparse
-import tempfile
-from pathlib import Path
 
 import mlflow
 import torch
 import torchvision.transforms.v2.functional as TF
 from padl_shared.contract import import_deliverable
 from padl_shared.paths import repo_root, resolve_data
-from padl_shared.tracking import DELIVERABLE_ARTIFACTS, latest_run
+from padl_shared.tracking import deliverable_of, latest_run
 from q5_garments.augment import WARP, add_noise, distort, draw_lines
 from q5_garments.data import DEFAULT_FOLDER, load_folder
 from q5_garments.train import QUESTION, TrainConfig, split_rows
@@ -99,9 +97,7 @@ def main() -> None:
                                  cache_dir=repo_root() / ".cache")
     _, held_out = split_rows(labels, config)
     photos, truth = images[held_out].float() / 255, labels[held_out]
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path=DELIVERABLE_ARTIFACTS,
-                                                          dst_path=scratch))
+    with deliverable_of(run.info.run_id) as folder:
         classifier = import_deliverable(folder / "predict_class.py")
 
         def accuracy(batch):

@@ -11,8 +11,6 @@ Usage: .venv/bin/python benchmarks/q6_other_camera.py [--run RUN_ID] [--data FOL
 """
 
 import argparse
-import tempfile
-from pathlib import Path
 
 import mlflow
 import torch
@@ -20,7 +18,7 @@ import torch.nn.functional as F
 from padl_shared.contract import import_deliverable
 from padl_shared.metrics import ssim_per_image
 from padl_shared.paths import repo_root, resolve_data
-from padl_shared.tracking import DELIVERABLE_ARTIFACTS, latest_run
+from padl_shared.tracking import deliverable_of, latest_run
 from q6_compression.data import DEFAULT_FOLDER, HEIGHT, WIDTH, lfw_faces
 from q6_compression.train import QUESTION, TrainConfig, load_split, thumbnail
 
@@ -46,9 +44,7 @@ def main() -> None:
     sets = {"LFW faces (other cameras), upsampled from 25×25": lfw_faces(100),
             "unseen people, as photographed": unseen,
             "unseen people, through 25×21 pixels as LFW": through_25_pixels(unseen)}
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path=DELIVERABLE_ARTIFACTS,
-                                                          dst_path=scratch))
+    with deliverable_of(run.info.run_id) as folder:
         codec = import_deliverable(folder / "compress_images.py")
         print(f"run {run.info.run_id} ({run.info.run_name})")
         print("| faces | n | codec | 4×4 thumbnail |\n| --- | --- | --- | --- |")

@@ -175,13 +175,19 @@ def train_in_run(question: str, outputs: str, run_name: str, config, data: Mappi
 
 
 @contextlib.contextmanager
-def latest_deliverable(question: str) -> Iterator[Path]:
-    """The newest finished run's deliverable folder, downloaded to a temporary folder for the block."""
+def deliverable_of(run_id: str) -> Iterator[Path]:
+    """A run's deliverable folder, downloaded to a temporary folder for the block."""
     import tempfile
 
     import mlflow
 
-    run_id = latest_run(question).info.run_id
     with tempfile.TemporaryDirectory() as scratch:
         yield Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=DELIVERABLE_ARTIFACTS,
                                                        dst_path=scratch))
+
+
+@contextlib.contextmanager
+def latest_deliverable(question: str) -> Iterator[Path]:
+    """The newest finished run's deliverable folder, downloaded to a temporary folder for the block."""
+    with deliverable_of(latest_run(question).info.run_id) as folder:
+        yield folder
