@@ -14,6 +14,8 @@ import tomllib
 from pathlib import Path
 
 from invoke import Exit, task
+from invoke.exceptions import ParseError
+from invoke.parser.argument import Argument
 from invoke.parser.context import ParserContext
 
 ROOT = Path(__file__).resolve().parent
@@ -46,6 +48,23 @@ def _accept_double_dash_single_letter_flags() -> None:
 _accept_double_dash_single_letter_flags()
 
 
+def _report_values_of_the_wrong_type() -> None:
+    """`--seed abc`: a one-line parse error naming the flag, where invoke's cast raises a bare ValueError."""
+    set_value = Argument.set_value
+
+    def set_value_or_explain(self, value, cast=True):
+        try:
+            set_value(self, value, cast)
+        except ValueError:
+            expected = "a whole number" if self.kind is int else self.kind.__name__
+            raise ParseError(f"--{self.name.replace('_', '-')} must be {expected}, got {value!r}") from None
+
+    Argument.set_value = set_value_or_explain
+
+
+_report_values_of_the_wrong_type()
+
+
 def _project() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -63,6 +82,15 @@ def _questions(q: str) -> list[str]:
     if q not in QUESTIONS:
         raise Exit(f"--q must be one of 1-6 or all, got {q!r}", code=2)
     return [q]
+
+
+def _epochs(value) -> int | None:
+    """--epochs as a whole number of at least 1, or None when not given."""
+    if value is None:
+        return None
+    if not str(value).isdigit() or int(value) < 1:
+        raise Exit(f"--epochs must be a whole number of at least 1, got {value!r}", code=2)
+    return int(value)
 
 
 def _require_venv() -> None:
@@ -108,7 +136,7 @@ def setup(c, force=False):
         "q": "question 1-6, or all (each in turn)",
         "data": "a data file or a folder holding the question's files (default: $PADL_DATA_DIR, data/, stand-ins)",
         "seed": "random seed; the same seed gives the same numbers",
-        "fast": "a quick, smaller run (fewer epochs)",
+        "fast": "a quick, smaller run (questions 4-6)",
         "epochs": "override the number of training epochs (questions 4-6)",
         "refit": "questions 5 and 6: train the model to hand in on every example, none held out, after a split run",
     }
@@ -118,6 +146,10 @@ def train(c, q="all", data=None, seed=0, fast=False, epochs=None, refit=False):
     questions = _questions(q)
     if refit and questions not in (["5"], ["6"]):
         raise Exit(f"--refit applies to questions 5 and 6 only, got --q {q}", code=2)
+    epochs = _epochs(epochs)
+    for flag, given in (("--fast", fast), ("--epochs", epochs is not None)):
+        if given and questions in (["1"], ["2"], ["3"]):
+            raise Exit(f"{flag} applies to questions 4-6 only, got --q {q}", code=2)
     _require_venv()
     command = f"train --seed {int(seed)}"
     if data:
@@ -125,7 +157,7 @@ def train(c, q="all", data=None, seed=0, fast=False, epochs=None, refit=False):
     if fast:
         command += " --fast"
     if epochs is not None:
-        command += f" --epochs {int(epochs)}"
+        command += f" --epochs {epochs}"
     if refit:
         command += " --refit"
     results = {f"q{n}": _run_module(c, QUESTIONS[n], command, int(seed)) for n in questions}

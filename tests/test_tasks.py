@@ -60,6 +60,9 @@ def test_bad_input_fails_in_one_line_and_keeps_the_store(isolated_env, tmp_path,
 @pytest.mark.parametrize(("args", "message"), [
     (["train", "--q", "9"], "--q must be one of 1-6 or all, got '9'"),
     (["train", "--q", "4", "--refit"], "--refit applies to questions 5 and 6 only, got --q 4"),
+    (["train", "--q", "5", "--epochs", "0"], "--epochs must be a whole number of at least 1, got '0'"),
+    (["train", "--q", "2", "--epochs", "3"], "--epochs applies to questions 4-6 only, got --q 2"),
+    (["train", "--q", "1", "--fast"], "--fast applies to questions 4-6 only, got --q 1"),
     (["evaluate", "--q", "1", "--data", "/no/such.csv"], "--data /no/such.csv: not found"),
     (["test", "--q", "x"], "--q must be one of 1-6, got 'x'"),
     (["grade", "--bundle", "/no/such.zip", "--data", "."], "--bundle /no/such.zip: not found"),
@@ -69,6 +72,12 @@ def test_bad_arguments_exit_with_a_message(args, message, isolated_env, invoke):
     result = invoke(*args, env=isolated_env)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_a_value_of_the_wrong_type_is_a_one_line_error(isolated_env, invoke):
+    result = invoke("train", "--q", "5", "--seed", "abc", env=isolated_env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "--seed must be a whole number, got 'abc'"
 
 
 def test_short_and_long_single_letter_flags_are_listed(invoke):

@@ -2,7 +2,7 @@ import argparse
 import dataclasses
 
 import pytest
-from padl_shared.cli import apply_train_options
+from padl_shared.cli import apply_train_options, run_cli
 
 
 @dataclasses.dataclass
@@ -24,3 +24,14 @@ def test_fast_then_epochs_are_applied_to_a_copy():
 def test_a_fast_setting_that_is_not_a_field_is_an_error():
     with pytest.raises(TypeError, match="depth"):
         apply_train_options(Config(), argparse.Namespace(fast=True, epochs=None), {"depth": 2})
+
+
+@pytest.mark.parametrize("epochs", ["0", "-3", "two"])
+def test_epochs_below_one_are_refused_before_training(epochs, capsys):
+    def train(args):
+        raise AssertionError("trained despite a bad --epochs")
+
+    with pytest.raises(SystemExit) as exited:
+        run_cli(train, train, ["train", "--epochs", epochs])
+    assert exited.value.code == 2
+    assert f"argument --epochs: must be a whole number of at least 1, got '{epochs}'" in capsys.readouterr().err

@@ -20,12 +20,18 @@ def print_json(metrics: dict[str, Any]) -> None:
     print(json.dumps(metrics, sort_keys=False), flush=True)
 
 
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def apply_train_options(config, args: argparse.Namespace, fast: dict[str, Any]):
     """A copy of the ``config`` dataclass with the train command's options applied: ``--fast`` sets the
     question's ``fast`` fields, then ``--epochs N`` sets ``epochs``."""
     if args.fast:
         config = dataclasses.replace(config, **fast)
-    if args.epochs:
+    if args.epochs is not None:
         config = dataclasses.replace(config, epochs=args.epochs)
     return config
 
@@ -39,7 +45,7 @@ def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[arg
     train_args.add_argument("--data", default=None, help="a data file, or a folder holding the question's files")
     train_args.add_argument("--seed", type=int, default=0)
     train_args.add_argument("--fast", action="store_true", help="a quick, smaller run")
-    train_args.add_argument("--epochs", type=int, default=None)
+    train_args.add_argument("--epochs", type=_at_least_one, default=None)
     if refit:
         train_args.add_argument("--refit", action="store_true",
                                 help="train on every example, without a held-out split, for the split run's steps")
