@@ -151,7 +151,7 @@ def train(c, q="all", data=None, seed=0, fast=False, epochs=None, refit=False):
         if given and questions in (["1"], ["2"], ["3"]):
             raise Exit(f"{flag} applies to questions 4-6 only, got --q {q}", code=2)
     _require_venv()
-    command = f"train --seed {int(seed)}"
+    command = f"train --seed {seed}"
     if data:
         command += f" --data {_quote(data)}"
     if fast:
@@ -160,7 +160,7 @@ def train(c, q="all", data=None, seed=0, fast=False, epochs=None, refit=False):
         command += f" --epochs {epochs}"
     if refit:
         command += " --refit"
-    results = {f"q{n}": _run_module(c, QUESTIONS[n], command, int(seed)) for n in questions}
+    results = {f"q{n}": _run_module(c, QUESTIONS[n], command, seed) for n in questions}
     if len(questions) > 1:
         print(json.dumps(results))
 
