@@ -18,7 +18,7 @@ from padl_shared.contract import import_deliverable
 from padl_shared.paths import repo_root, resolve_data
 from padl_shared.tracking import deliverable_of, latest_run
 from q5_garments.augment import WARP, add_noise, distort, draw_lines
-from q5_garments.data import DEFAULT_FOLDER, load_folder
+from q5_garments.data import DEFAULT_FOLDER, load_folder, originals
 from q5_garments.train import QUESTION, TrainConfig, split_rows
 from torchvision.transforms import v2
 
@@ -95,7 +95,7 @@ def main() -> None:
     config = TrainConfig(seed=int(run.data.params["seed"]), val_fraction=float(run.data.params["val_fraction"]))
     images, labels = load_folder(resolve_data(DEFAULT_FOLDER, args.data),
                                  cache_dir=repo_root() / ".cache")
-    _, held_out = split_rows(labels, config)
+    _, held_out = split_rows(labels, originals(images), config)
     photos, truth = images[held_out].float() / 255, labels[held_out]
     with deliverable_of(run.info.run_id) as folder:
         classifier = import_deliverable(folder / "predict_class.py")

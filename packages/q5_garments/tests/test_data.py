@@ -1,8 +1,11 @@
+import shutil
+
+import numpy as np
 import pytest
 import torch
 from padl_shared.errors import DataError
 from q5_garments.augment import add_noise, distort, draw_lines
-from q5_garments.data import load_folder
+from q5_garments.data import load_folder, originals
 
 
 def test_decoded_once_and_cached(garments, tmp_path):
@@ -12,6 +15,15 @@ def test_decoded_once_and_cached(garments, tmp_path):
     assert len(list((tmp_path / "cache").glob("garments-*.pt"))) == 1
     cached, _ = load_folder(garments, cache_dir=tmp_path / "cache")
     assert torch.equal(cached, images)
+
+
+def test_exact_copies_point_at_their_original(garments):
+    shutil.copy(garments / "class_0" / "0.jpg", garments / "class_0" / "copy.jpg")  # row 6, after 0..5.jpg
+    shutil.copy(garments / "class_0" / "0.jpg", garments / "class_1" / "mislabelled.jpg")  # row 13
+    images, _ = load_folder(garments)
+    expected = np.arange(20)
+    expected[[6, 13]] = 0
+    assert originals(images).tolist() == expected.tolist()
 
 
 def test_missing_class_folder(garments):

@@ -1,11 +1,13 @@
 import dataclasses
 
 import mlflow
+import numpy as np
 import pytest
 import torch
 from padl_shared.tracking import tracked_run
 from q5_garments.deliverable.predict_class import GarmentNet
-from q5_garments.train import TrainConfig, class_weights, train
+from q5_garments.train import TrainConfig, class_weights, copies_found, split_rows, train
+from sklearn.model_selection import train_test_split
 
 TINY = dict(width=4, resolution=32, epochs=2, batch_size=6, val_fraction=0.34)
 
@@ -14,6 +16,27 @@ def test_class_weights_balance_the_classes():
     weights = class_weights(torch.tensor([0, 0, 0, 0, 1, 1, 2, 2]))
     assert weights[0] < weights[1] == weights[2]
     assert torch.isclose(weights.mean(), torch.tensor(1.0))
+
+
+def test_copies_of_a_photo_stay_on_one_side_of_the_split():
+    labels = torch.tensor([0] * 10 + [1] * 10 + [2] * 10)
+    copies_of = np.arange(30)
+    copies_of[[5, 6, 25]] = 0  # two copies under the same class, one under another
+    assert copies_found(labels, copies_of) == {"copied_photos": 3, "copies_labelled_otherwise": 1}
+    sides = set()
+    for seed in range(6):
+        training, held_out = split_rows(labels, copies_of, TrainConfig(seed=seed, val_fraction=0.3))
+        assert sorted(np.concatenate([training, held_out]).tolist()) == list(range(30))
+        assert {0, 5, 6, 25} <= set(training.tolist()) or {0, 5, 6, 25} <= set(held_out.tolist())
+        sides.add(0 in held_out)
+    assert sides == {True, False}  # the group is split off as a whole, on either side
+
+
+def test_without_copies_the_split_is_the_plain_stratified_split():
+    labels = torch.tensor([0] * 12 + [1] * 7 + [2] * 8)
+    expected = train_test_split(np.arange(27), test_size=0.2, random_state=3, stratify=labels.numpy())
+    got = split_rows(labels, np.arange(27), TrainConfig(seed=3, val_fraction=0.2))
+    assert [part.tolist() for part in got] == [part.tolist() for part in expected]  # order too: same training
 
 
 def test_network_output_shape():

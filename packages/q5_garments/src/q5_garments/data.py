@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +61,11 @@ def load_folder(folder: Path, size: int = SIZE, limit_per_class: int | None = No
         "images": torch.from_numpy(np.stack([decode(path, size) for path, _ in files])),
         "labels": torch.tensor([label for _, label in files], dtype=torch.int64)})
     return saved["images"], saved["labels"]
+
+
+def originals(images: torch.Tensor) -> np.ndarray:
+    """For each photo, the row of the first photo with the same pixels (its own row if none). Photo sets
+    gathered from the web hold the same photo saved twice; the held-out split keeps such copies together."""
+    first: dict[bytes, int] = {}
+    return np.array([first.setdefault(hashlib.sha1(image.numpy().tobytes()).digest(), row)
+                     for row, image in enumerate(images)], dtype=np.int64)

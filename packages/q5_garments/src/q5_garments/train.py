@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
 from q5_garments.augment import augment_batch, distort
-from q5_garments.data import CLASSES, DEFAULT_FOLDER, load_folder
+from q5_garments.data import CLASSES, DEFAULT_FOLDER, load_folder, originals
 from q5_garments.deliverable import predict_class
 from q5_garments.deliverable.predict_class import GarmentNet, resize
 
@@ -119,12 +119,26 @@ def _curves_figure(history: list[dict]):
     return figure
 
 
-def split_rows(labels: torch.Tensor, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Training and held-out rows: a stratified split, or every photo for training when refitting."""
+def split_rows(labels: torch.Tensor, copies_of: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Training and held-out rows: a stratified split of the distinct photos, each exact copy on its original's
+    side (``copies_of``: each row's original, from ``data.originals``), so that no held-out photo was trained
+    on; or every photo for training when refitting."""
     rows = np.arange(len(labels))
     if config.refit:
         return rows, rows[:0]
-    return train_test_split(rows, test_size=config.val_fraction, random_state=config.seed, stratify=labels.numpy())
+    distinct = np.unique(copies_of)
+    train_distinct, held_out_distinct = train_test_split(distinct, test_size=config.val_fraction,
+                                                         random_state=config.seed, stratify=labels.numpy()[distinct])
+    members = {original: rows[copies_of == original] for original in distinct}
+    return tuple(np.concatenate([members[original] for original in chosen])
+                 for chosen in (train_distinct, held_out_distinct))
+
+
+def copies_found(labels: torch.Tensor, copies_of: np.ndarray) -> dict[str, int]:
+    """How many photos repeat an earlier one pixel for pixel, and how many of those carry another label."""
+    copies = copies_of != np.arange(len(labels))
+    relabelled = copies & (labels.numpy() != labels.numpy()[copies_of])
+    return {"copied_photos": int(copies.sum()), "copies_labelled_otherwise": int(relabelled.sum())}
 
 
 def epochs_to_run(config: TrainConfig) -> int:
@@ -217,7 +231,8 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
     from padl_shared.tracking import link_split_run, log_figure
 
     images, labels = load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)
-    train_rows, val_rows = split_rows(labels, config)
+    copies_of = originals(images)
+    train_rows, val_rows = split_rows(labels, copies_of, config)
     device = select_device(config.device)
     small = resize(images[train_rows].float(), config.resolution).round().clamp(0, 255).to(torch.uint8)
     val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
@@ -232,7 +247,7 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
     shutil.copy(predict_class.__file__, output / "predict_class.py")
     metrics = {"n_train": int(len(train_rows)), "n_val": int(len(val_rows)), "train_minutes": train_minutes,
                "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
-               "weights_bytes": weights_file.stat().st_size}
+               "weights_bytes": weights_file.stat().st_size, **copies_found(labels, copies_of)}
     if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
         raise DataError(f"{weights_file.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
     log_figure(_curves_figure(history), "curves")
@@ -243,6 +258,10 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
         conclusion = (f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} "
                       f"with synthetic noise, lines and warps, after {train_minutes:.1f} minutes of training from "
                       f"scratch on {device}.")
+    if metrics["copied_photos"]:
+        conclusion += (f" {metrics['copied_photos']} photos are exact copies of others "
+                       f"({metrics['copies_labelled_otherwise']} under another class); each stays on its "
+                       "original's side of the held-out split.")
     mlflow.log_metrics(metrics)
     mlflow.set_tag("conclusion", conclusion)
     mlflow.log_artifacts(str(output), "deliverable")
