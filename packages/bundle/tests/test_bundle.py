@@ -2,12 +2,13 @@
 
 import json
 import zipfile
+from types import SimpleNamespace
 
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from padl_bundle.build import BundleError, build, check_result_file
+from padl_bundle.build import BundleError, build, check_result_file, notes_on
 from padl_bundle.grade import grade
 from padl_shared.tracking import tracked_run
 from q4_waist.train import TrainConfig as WaistConfig
@@ -68,6 +69,28 @@ def test_partial_bundle_holds_the_deliverables_report_and_manifest(workspace):
     assert set(manifest["runs"]) == {"q3_embeddings", "q4_waist"}
     assert "Question 4: waist regression" in report and "**Conclusion.**" in report
     assert "report/q4_waist/figures/residuals_by_input.png" in names
+
+
+def test_a_run_trained_off_the_recipe_is_noted_in_the_report(workspace):
+    result = build(allow_partial=True, destination=workspace / "noted.zip")
+    [note] = result["notes"]  # the tiny question-4 run; question 3's logged no settings to compare
+    assert note.startswith("q4_waist: the shipped run ")
+    assert "(tiny) trained with other settings than the recipe's" in note
+    assert "members 2 (recipe: 5)" in note and "hidden 8 (recipe: 32)" in note and "epochs 2 (recipe: 100)" in note
+    assert "batch_size" not in note and "seed" not in note  # unchanged settings, and what a run is on, pass
+    with zipfile.ZipFile(result["bundle"]) as archive:
+        assert f"## Notes on the shipped runs\n\n- {note}." in archive.read("REPORT.md").decode()
+
+
+def test_a_split_run_shipped_instead_of_a_refit_is_noted():
+    def run(refit, epochs="150"):
+        params = {"refit": str(refit), "epochs": epochs, "seed": "3", "data": "/elsewhere"}
+        return SimpleNamespace(info=SimpleNamespace(run_id="abc", run_name="r"), data=SimpleNamespace(params=params))
+
+    assert notes_on("q5_garments", run(refit=True)) == []
+    [note] = notes_on("q5_garments", run(refit=False))
+    assert "is a split run" in note and "`invoke train --q 5 --refit`" in note
+    assert len(notes_on("q6_compression", run(refit=False, epochs="3"))) == 2
 
 
 def test_a_refit_is_reported_with_the_split_run_that_measured_it(workspace):

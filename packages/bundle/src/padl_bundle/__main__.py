@@ -26,6 +26,8 @@ def main(argv=None) -> int:
         return 2
     if result.get("missing"):
         print(f"bundled without: {', '.join(result['missing'])}", file=sys.stderr)
+    for note in result.get("notes", []):
+        print(f"note: {note}", file=sys.stderr)
     print_json(result)
     return 0
 

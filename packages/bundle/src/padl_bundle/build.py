@@ -23,6 +23,7 @@ QUESTIONS = ("q1_regression", "q2_clustering", "q3_embeddings", "q4_waist", "q5_
 BUNDLE_NAME = "padl-submission.zip"
 RESULT_FILE = "PADL-Q3-result.txt"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed entry times: the same runs give the same bytes
+RUN_SETTINGS = {"data", "seed", "device", "refit"}  # what a run trains on and where, not how
 
 
 class BundleError(DataError):
@@ -100,6 +101,34 @@ def real_batch(question: str) -> torch.Tensor:
     from q6_compression.data import DEFAULT_FOLDER, decode_images, image_files
 
     return decode_images(image_files(resolve_data(DEFAULT_FOLDER))[:6]).float() / 255
+
+
+def recipe_defaults(question: str) -> dict[str, str]:
+    """The committed recipe's training settings, as MLflow logs them: what a full `invoke train` uses."""
+    import importlib
+
+    from padl_shared.tracking import flatten
+
+    config = importlib.import_module(f"{question}.train").TrainConfig()
+    return {name: str(value) for name, value in flatten(config).items() if name not in RUN_SETTINGS}
+
+
+def notes_on(question: str, run) -> list[str]:
+    """What a marker should know about the run shipped for ``question``: settings that differ from the
+    recipe's (a --fast or --epochs run), or a split run where a refit on every example is the one to hand in."""
+    number = question[1]
+    changed = [f"{name} {run.data.params[name]} (recipe: {value})" for name, value in recipe_defaults(question).items()
+               if name in run.data.params and run.data.params[name] != value]
+    notes = []
+    if changed:
+        notes.append(f"{question}: the shipped run {run.info.run_id} ({run.info.run_name}) trained with other "
+                     f"settings than the recipe's: {', '.join(changed)}; `invoke train --q {number}` trains the "
+                     "recipe")
+    if run.data.params.get("refit") == "False":
+        notes.append(f"{question}: the shipped run {run.info.run_id} ({run.info.run_name}) is a split run, trained "
+                     f"without its held-out examples; `invoke train --q {number} --refit` trains the model to hand "
+                     "in on all of them")
+    return notes
 
 
 def check_result_file(path: Path) -> int:
@@ -210,13 +239,15 @@ def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
         if failures:
             raise BundleError("; ".join(failures))
         created = max(run.info.end_time for run in runs.values()) if runs else 0
-        report.write(staging, runs, missing)
+        notes = [note for question, run in runs.items() for note in notes_on(question, run)]
+        report.write(staging, runs, missing, notes)
         manifest = {
             "deliverables": deliverables,
             "files": [{"path": p.relative_to(staging).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)}
                       for p in sorted(staging.rglob("*")) if p.is_file()],
             "runs": {question: run.info.run_id for question, run in runs.items()},
             "missing": missing,
+            "notes": notes,
             "git_commit": git_commit(),
             "created": datetime.datetime.fromtimestamp(created / 1000, datetime.UTC).isoformat(),
         }
@@ -224,4 +255,4 @@ def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
         destination.parent.mkdir(parents=True, exist_ok=True)
         write_zip(staging, destination)
     return {"bundle": str(destination), "bytes": destination.stat().st_size, "deliverables": sorted(deliverables),
-            "missing": missing}
+            "missing": missing, "notes": notes}

@@ -64,12 +64,14 @@ def section(question: str, run, staging: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(staging: Path, runs: dict, missing: list[str]) -> Path:
+def write(staging: Path, runs: dict, missing: list[str], notes: list[str]) -> Path:
     parts = ["# PADL submission report", "",
              "Generated from the latest finished MLflow run of each question. Metrics named `baseline_*`, "
              "`pca_*`, `thumbnail_*` or `*_unscaled` are the baselines scored in the same run on the same data.", ""]
     if missing:
         parts += [f"Not included (no finished run): {', '.join(missing)}.", ""]
+    if notes:
+        parts += ["## Notes on the shipped runs", "", *(f"- {note}." for note in notes), ""]
     parts += [section(question, run, staging) for question, run in runs.items()]
     path = staging / "REPORT.md"
     path.write_text("\n".join(parts))
