@@ -112,6 +112,12 @@ def latest_run(question: str, params: Mapping[str, Any] | None = None):
     return runs[0]
 
 
+def recipe_of(config) -> dict[str, Any]:
+    """A training config's settings that define its recipe, flattened: all but what a run trains on and
+    where (``data``, ``seed``, ``device``). Runs of one recipe are comparable; the bundle checks against it."""
+    return {k: v for k, v in flatten(config).items() if k not in ("data", "seed", "device")}
+
+
 def link_split_run(config):
     """For a refit, inside its run: the newest finished split run of the same recipe (``config``'s other
     settings, with ``refit`` off) in the same experiment, tagged on the run as ``validated_by``; None when the
@@ -119,7 +125,7 @@ def link_split_run(config):
     import mlflow
 
     experiment = mlflow.get_experiment(mlflow.active_run().info.experiment_id).name
-    recipe = {k: v for k, v in flatten(config).items() if k not in ("data", "seed", "device")} | {"refit": False}
+    recipe = recipe_of(config) | {"refit": False}
     try:
         split_run = latest_run(experiment, params=recipe)
     except DataError:
