@@ -1,0 +1,124 @@
+"""Question 5's recipe with one thing changed: the variations measured on 2026-11-30 and not kept.
+
+Each variant swaps one piece of the default split run (an augmentation step, the residual block, the
+optimiser, the sizes) for this process only; the package stays as it is. The run goes to the project's MLflow
+store under the experiment `q5_variants`, which `evaluate` and `bundle` never read, and what it writes for the
+deliverable is thrown away (a swapped block would not load in the shipped predict_class.py anyway). The numbers
+in packages/q5_garments/README.md ran one thread a run, two runs at a time; the thread count changes the order
+of bfloat16 sums, and with it the last photo or two.
+
+Usage: .venv/bin/python benchmarks/q5_variants.py VARIANT [--seed S] [--threads N] [--data FOLDER]
+"""
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import tempfile
+from unittest import mock
+
+import torch
+import torch.nn.functional as F
+from padl_shared.paths import OUTPUT_ENV, repo_root, resolve_data
+from padl_shared.tracking import train_in_run
+from q5_garments import train as training
+from q5_garments.augment import augment_batch
+from q5_garments.data import DEFAULT_FOLDER
+from q5_garments.deliverable.predict_class import Residual
+from torch import nn
+
+
+def erased(images, generator, share=0.5, low=0.02, high=0.2):
+    """Random erasing: half the photos get a rectangle of 2-20 % of their area filled with uniform noise."""
+    count, _, height, width = images.shape
+    area = low + (high - low) * torch.rand(count, generator=generator)
+    aspect = torch.exp((torch.rand(count, generator=generator) * 2 - 1) * 1.2)
+    box_height = (area * aspect).sqrt().clamp(max=1) * height
+    box_width = (area / aspect).sqrt().clamp(max=1) * width
+    top = torch.rand(count, generator=generator) * (height - box_height)
+    left = torch.rand(count, generator=generator) * (width - box_width)
+    chosen = torch.rand(count, generator=generator) < share
+    rows = torch.arange(height).view(1, height, 1)
+    columns = torch.arange(width).view(1, 1, width)
+    inside = ((rows >= top.view(-1, 1, 1)) & (rows < (top + box_height).view(-1, 1, 1))
+              & (columns >= left.view(-1, 1, 1)) & (columns < (left + box_width).view(-1, 1, 1)))
+    inside &= chosen.view(-1, 1, 1)
+    return torch.where(inside[:, None], torch.rand(images.shape, generator=generator), images)
+
+
+def recoloured(images, generator, share=0.2):
+    """A fifth of the photos with their RGB channels in another order: a garment of another colour, same shape."""
+    orders = torch.tensor([[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    picked = orders[torch.randint(0, len(orders), (len(images),), generator=generator)]
+    permuted = torch.gather(images, 1, picked[:, :, None, None].expand_as(images))
+    chosen = torch.rand(len(images), generator=generator) < share
+    return torch.where(chosen[:, None, None, None], permuted, images)
+
+
+class SqueezeExcitationResidual(Residual):
+    """A channel gate from the block's pooled output, a quarter as many hidden channels (Hu et al., 2018)."""
+
+    def __init__(self, cin: int, cout: int, stride: int):
+        super().__init__(cin, cout, stride)
+        hidden = max(cout // 4, 4)
+        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cout, hidden, 1), nn.ReLU(True),
+                                  nn.Conv2d(hidden, cout, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        body = self.body(x)
+        return F.relu(body * self.gate(body) + self.skip(x))
+
+
+class BagOfTricksResidual(Residual):
+    """Two of He et al.'s (2019) tricks: the body's last batch norm starts at zero, so the block starts as its
+    skip, and a strided skip averages 2×2 before its 1×1 convolution (ResNet-D) instead of striding it."""
+
+    def __init__(self, cin: int, cout: int, stride: int):
+        super().__init__(cin, cout, stride)
+        pool = [nn.AvgPool2d(stride)] if stride > 1 else []
+        self.skip = nn.Sequential(*pool, nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        nn.init.zeros_(self.body[-1].weight)
+
+
+def nesterov_sgd(parameters, lr, weight_decay):
+    return torch.optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
+
+
+def after_augmentation(extra):
+    """The default augmentation, then ``extra`` on its output."""
+    def augment(images, generator):
+        return extra(augment_batch(images, generator), generator)
+    return mock.patch.object(training, "augment_batch", augment)
+
+
+def residual_block(block):
+    return mock.patch("q5_garments.deliverable.predict_class.Residual", block)
+
+
+# each: (what it changes in TrainConfig, the piece it swaps in)
+VARIANTS = {
+    "default": ({}, contextlib.nullcontext()),
+    "erasing": ({}, after_augmentation(erased)),
+    "recolour": ({}, after_augmentation(recoloured)),
+    "width24-112px": ({"width": 24, "resolution": 112}, contextlib.nullcontext()),
+    "sgd": ({"lr": 0.05}, mock.patch("torch.optim.AdamW", nesterov_sgd)),
+    "squeeze-excitation": ({}, residual_block(SqueezeExcitationResidual)),
+    "bag-of-tricks": ({}, residual_block(BagOfTricksResidual)),
+}
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("variant", choices=sorted(VARIANTS))
+    parser.add_argument("--seed", type=int, default=0, help="the split and the initialisation, as `invoke train`")
+    parser.add_argument("--threads", type=int, default=1, help="1, as the README's runs")
+    parser.add_argument("--data", default=None, help="a folder like garment_images/ (default: as `invoke train`)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    changes, swap = VARIANTS[args.variant]
+    config = dataclasses.replace(training.TrainConfig(seed=args.seed), **changes)
+    folder = resolve_data(DEFAULT_FOLDER, args.data)
+    with swap, tempfile.TemporaryDirectory() as scratch, mock.patch.dict(os.environ, {OUTPUT_ENV: scratch}):
+        metrics = train_in_run("q5_variants", "q5", f"q5 {args.variant} seed={args.seed}", config, {"garments": folder},
+                               lambda output: training.train(config, folder, output, repo_root() / ".cache"))
+    print(json.dumps({key: metrics[key] for key in ("accuracy", "accuracy_distorted", "train_minutes")}))
