@@ -10,23 +10,17 @@ of bfloat16 sums, and with it the last photo or two.
 Usage: .venv/bin/python benchmarks/q5_variants.py VARIANT [--seed S] [--threads N] [--data FOLDER]
 """
 
-import argparse
 import contextlib
-import dataclasses
-import json
-import os
-import tempfile
 from unittest import mock
 
 import torch
 import torch.nn.functional as F
-from padl_shared.paths import OUTPUT_ENV, repo_root, resolve_data
-from padl_shared.tracking import train_in_run
 from q5_garments import train as training
 from q5_garments.augment import augment_batch
 from q5_garments.data import DEFAULT_FOLDER
 from q5_garments.deliverable.predict_class import Residual
 from torch import nn
+from variant_run import run_variant
 
 
 def erased(images, generator, share=0.5, low=0.02, high=0.2):
@@ -108,17 +102,4 @@ VARIANTS = {
 }
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("variant", choices=sorted(VARIANTS))
-    parser.add_argument("--seed", type=int, default=0, help="the split and the initialisation, as `invoke train`")
-    parser.add_argument("--threads", type=int, default=1, help="1, as the README's runs")
-    parser.add_argument("--data", default=None, help="a folder like garment_images/ (default: as `invoke train`)")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    changes, swap = VARIANTS[args.variant]
-    config = dataclasses.replace(training.TrainConfig(seed=args.seed), **changes)
-    folder = resolve_data(DEFAULT_FOLDER, args.data)
-    with swap, tempfile.TemporaryDirectory() as scratch, mock.patch.dict(os.environ, {OUTPUT_ENV: scratch}):
-        metrics = train_in_run("q5_variants", "q5", f"q5 {args.variant} seed={args.seed}", config, {"garments": folder},
-                               lambda output: training.train(config, folder, output, repo_root() / ".cache"))
-    print(json.dumps({key: metrics[key] for key in ("accuracy", "accuracy_distorted", "train_minutes")}))
+    run_variant("q5", training, DEFAULT_FOLDER, VARIANTS, ("accuracy", "accuracy_distorted", "train_minutes"))

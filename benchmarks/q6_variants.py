@@ -9,23 +9,16 @@ count changes the order of bfloat16 sums, and with it the last digit.
 Usage: .venv/bin/python benchmarks/q6_variants.py VARIANT [--seed S] [--threads N] [--data FOLDER]
 """
 
-import argparse
 import contextlib
-import dataclasses
-import json
-import os
-import tempfile
 from unittest import mock
 
-import torch
-from padl_shared.paths import OUTPUT_ENV, repo_root, resolve_data
-from padl_shared.tracking import train_in_run
 from q6_compression import train as training
 from q6_compression.data import DEFAULT_FOLDER
 from q6_compression.deliverable.compress_images import FaceCodec
 from torch import nn
 from torch.optim.optimizer import register_optimizer_step_post_hook
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from variant_run import run_variant
 
 
 def detail_dropout(share: float):
@@ -79,17 +72,4 @@ VARIANTS = {
 }
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("variant", choices=sorted(VARIANTS))
-    parser.add_argument("--seed", type=int, default=0, help="the split and the initialisation, as `invoke train`")
-    parser.add_argument("--threads", type=int, default=1, help="1, as the README's runs")
-    parser.add_argument("--data", default=None, help="a folder of faces (default: face_images/, as `invoke train`)")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    changes, swap = VARIANTS[args.variant]
-    config = dataclasses.replace(training.TrainConfig(seed=args.seed), **changes)
-    folder = resolve_data(DEFAULT_FOLDER, args.data)
-    with swap, tempfile.TemporaryDirectory() as scratch, mock.patch.dict(os.environ, {OUTPUT_ENV: scratch}):
-        metrics = train_in_run("q6_variants", "q6", f"q6 {args.variant} seed={args.seed}", config, {"faces": folder},
-                               lambda output: training.train(config, folder, output, repo_root() / ".cache"))
-    print(json.dumps({key: metrics.get(key) for key in ("ssim_seen", "ssim_unseen", "ssim_other_camera")}))
+    run_variant("q6", training, DEFAULT_FOLDER, VARIANTS, ("ssim_seen", "ssim_unseen", "ssim_other_camera"))
