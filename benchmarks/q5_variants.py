@@ -24,7 +24,9 @@ from variant_run import run_variant
 
 
 def erased(images, generator, share=0.5, low=0.02, high=0.2):
-    """Random erasing: half the photos get a rectangle of 2-20 % of their area filled with uniform noise."""
+    """Random erasing: half the photos get a rectangle of 2-20 % of their area filled with uniform noise. By
+    hand rather than torchvision's RandomErasing, which draws one rectangle a call from the global generator:
+    this draws one a photo for the whole batch from the training's own generator, as augment_batch does."""
     count, _, height, width = images.shape
     area = low + (high - low) * torch.rand(count, generator=generator)
     aspect = torch.exp((torch.rand(count, generator=generator) * 2 - 1) * 1.2)
