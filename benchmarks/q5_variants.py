@@ -104,4 +104,5 @@ VARIANTS = {
 }
 
 if __name__ == "__main__":
-    run_variant("q5", training, DEFAULT_FOLDER, VARIANTS, ("accuracy", "accuracy_distorted", "train_minutes"))
+    run_variant("q5", training, DEFAULT_FOLDER, "garments", VARIANTS,
+                ("accuracy", "accuracy_distorted", "train_minutes"))

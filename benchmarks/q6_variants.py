@@ -72,4 +72,4 @@ VARIANTS = {
 }
 
 if __name__ == "__main__":
-    run_variant("q6", training, DEFAULT_FOLDER, VARIANTS, ("ssim_seen", "ssim_unseen", "ssim_other_camera"))
+    run_variant("q6", training, DEFAULT_FOLDER, "faces", VARIANTS, ("ssim_seen", "ssim_unseen", "ssim_other_camera"))

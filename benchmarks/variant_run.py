@@ -14,9 +14,11 @@ from padl_shared.paths import OUTPUT_ENV, repo_root, resolve_data
 from padl_shared.tracking import train_in_run
 
 
-def run_variant(question: str, training, default_folder: str, variants: dict, headline: tuple[str, ...]) -> None:
+def run_variant(question: str, training, default_folder: str, data_role: str, variants: dict,
+                headline: tuple[str, ...]) -> None:
     """``variants``: name → (what it changes in ``training.TrainConfig``, a context manager that swaps in the
-    piece it changes); the name comes from the command line."""
+    piece it changes); the name comes from the command line. ``data_role`` names the data folder's tag as
+    `invoke train` names it, so the runs compare in the MLflow UI."""
     parser = argparse.ArgumentParser()
     parser.add_argument("variant", choices=sorted(variants))
     parser.add_argument("--seed", type=int, default=0, help="the split and the initialisation, as `invoke train`")
@@ -29,6 +31,6 @@ def run_variant(question: str, training, default_folder: str, variants: dict, he
     folder = resolve_data(default_folder, args.data)
     with swap, tempfile.TemporaryDirectory() as scratch, mock.patch.dict(os.environ, {OUTPUT_ENV: scratch}):
         metrics = train_in_run(f"{question}_variants", question, f"{question} {args.variant} seed={args.seed}", config,
-                               {"data": folder}, lambda output: training.train(config, folder, output,
+                               {data_role: folder}, lambda output: training.train(config, folder, output,
                                                                                repo_root() / ".cache"))
     print(json.dumps({key: metrics.get(key) for key in headline}))
