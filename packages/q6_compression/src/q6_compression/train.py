@@ -54,7 +54,7 @@ class TrainConfig:
     #                           0.893 / 0.764 with 1, 0.899 / 0.753 with 0.75 (pytorch-msssim loss). After 180 with
     #                           the loss below: 0.906 / 0.756 with 0.75, 0.902 / 0.765 with 0.9, 0.899 / 0.767 with 1
     ssim_weight: float = 0.85  # loss = w·(1 − SSIM) + (1 − w)·L1, at the network's half resolution. Seen / unseen
-    #                            after 180 epochs: 0.9185 / 0.7743 with 1, 0.9176 / 0.7734 with 0.7 (one core each)
+    #                            after 180 epochs, mean of seeds 0–2: 0.916 / 0.763 with 0.85, 0.918 / 0.763 with 1
     ssim_window: int = 4  # the SSIM in the loss is the grader's (uniform window, sample covariance) with a 4×4 window
     #                       at half resolution, about its 7×7 at full. Against pytorch-msssim's 11×11 Gaussian, after
     #                       150 epochs: seen / unseen 0.903 / 0.755 against 0.899 / 0.753, and an epoch a fifth faster
@@ -72,8 +72,8 @@ class TrainConfig:
 
 
 def codec_loss(reconstruction: torch.Tensor, target: torch.Tensor, ssim_weight: float, window: int) -> torch.Tensor:
-    """Structure (SSIM, as graded, with a ``window``-pixel uniform window) mixed with pixel fidelity (L1), which
-    steadies the early epochs."""
+    """Structure (SSIM, as graded, with a ``window``-pixel uniform window) mixed with pixel fidelity (L1), as the
+    issue asks; the mix was measured to matter little (``TrainConfig.ssim_weight``)."""
     structural = 1 - differentiable_ssim(reconstruction, target, window).mean()
     return ssim_weight * structural + (1 - ssim_weight) * F.l1_loss(reconstruction, target)
 
