@@ -1,4 +1,4 @@
-"""Question 6's recipe with one thing changed: the variations measured on 2026-11-30 and not kept.
+"""Question 6's recipe with one thing changed: the variations measured on 2026-11-30 and not kept, and longer runs.
 
 Each variant swaps one piece of the default split run (the detail path's activations or its mixing, the
 weights it ships, the loss's mix, the run's length) for this process only; the package stays as it is. The
