@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 import mlflow
 import pytest
 from padl_shared.errors import DataError
-from padl_shared.tracking import flatten, latest_run, link_split_run, log_figure, tracked_run
+from padl_shared.tracking import flatten, latest_run, link_split_run, log_figure, tracked_run, use_experiment
 
 
 @dataclass
@@ -50,6 +50,14 @@ def test_runs_are_tagged_and_artifacts_live_beside_the_database(store):
     assert latest_run("qtest", params={"epochs": 2, "optim.lr": 0.1}).info.run_id == first.info.run_id
     with pytest.raises(DataError, match="no finished training run of qtest with those parameters"):
         latest_run("qtest", params={"optim.lr": 0.2})
+
+
+def test_two_runs_creating_the_same_experiment_at_once_share_it(store, monkeypatch):
+    created = use_experiment("qrace")
+    real_lookup = mlflow.get_experiment_by_name
+    lookups = iter([None])  # this run's first look misses: the other run creates the experiment in between
+    monkeypatch.setattr(mlflow, "get_experiment_by_name", lambda name: next(lookups, real_lookup(name)))
+    assert use_experiment("qrace") == created
 
 
 def test_latest_run_without_training_is_a_clear_error(store):

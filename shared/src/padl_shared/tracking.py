@@ -37,15 +37,23 @@ def _artifact_location(uri: str, experiment: str) -> str | None:
 
 
 def use_experiment(question: str) -> str:
-    """Point MLflow at the store and the question's experiment, creating it if needed; its id."""
+    """Point MLflow at the store and the question's experiment, creating it if needed; its id. Two runs started
+    together may both find no experiment: the one whose creation loses uses the winner's."""
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     experiment = mlflow.get_experiment_by_name(question)
     if experiment is not None:
         return experiment.experiment_id
-    return mlflow.create_experiment(question, artifact_location=_artifact_location(uri, question))
+    try:
+        return mlflow.create_experiment(question, artifact_location=_artifact_location(uri, question))
+    except MlflowException:
+        experiment = mlflow.get_experiment_by_name(question)
+        if experiment is None:
+            raise
+        return experiment.experiment_id
 
 
 def git_commit() -> str:
