@@ -1,6 +1,6 @@
 """Question 5's recipe with one thing changed: the variations measured on 2026-11-30 and not kept.
 
-Each variant swaps one piece of the default split run (an augmentation step, the residual block, the
+Each variant swaps one piece of the default split run (an augmentation step, the residual block, the stem, the
 optimiser, the sizes) for this process only; the package stays as it is. The run goes to the project's MLflow
 store under the experiment `q5_variants`, which `evaluate` and `bundle` never read, and what it writes for the
 deliverable is thrown away (a swapped block would not load in the shipped predict_class.py anyway). The numbers
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from q5_garments import train as training
 from q5_garments.augment import augment_batch
 from q5_garments.data import DEFAULT_FOLDER
-from q5_garments.deliverable.predict_class import Residual
+from q5_garments.deliverable.predict_class import GarmentNet, Residual
 from torch import nn
 from variant_run import run_variant
 
@@ -77,6 +77,15 @@ class BagOfTricksResidual(Residual):
         nn.init.zeros_(self.body[-1].weight)
 
 
+class QuarterResolutionNet(GarmentNet):
+    """The first residual block strides as well as the first layer: every block after it works at a quarter of
+    the input's side, as ImageNet ResNets' stem does, so a larger input costs what 96 px did."""
+
+    def __init__(self, width: int = 32, resolution: int = 128):
+        super().__init__(width, resolution)
+        self.features[3] = Residual(width, width, 2)
+
+
 def nesterov_sgd(parameters, lr, weight_decay):
     return torch.optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
 
@@ -98,6 +107,8 @@ VARIANTS = {
     "erasing": ({}, after_augmentation(erased)),
     "recolour": ({}, after_augmentation(recoloured)),
     "width24-112px": ({"width": 24, "resolution": 112}, contextlib.nullcontext()),
+    "source-128px": ({"source_resolution": 128}, contextlib.nullcontext()),
+    "quarter-128px": ({"resolution": 128}, mock.patch.object(training, "GarmentNet", QuarterResolutionNet)),
     "sgd": ({"lr": 0.05}, mock.patch("torch.optim.AdamW", nesterov_sgd)),
     "squeeze-excitation": ({}, residual_block(SqueezeExcitationResidual)),
     "bag-of-tricks": ({}, residual_block(BagOfTricksResidual)),

@@ -25,3 +25,11 @@ def test_augmentation_is_seeded_drawn_per_photo_and_stays_in_range():
     geometry = random_geometry(500, torch.Generator().manual_seed(2))
     mirrored = geometry[:, 0, 0] < 0
     assert 0.4 < mirrored.float().mean() < 0.6  # half the photos flipped
+
+
+def test_warping_into_half_the_side_samples_the_photo_at_half_resolution():
+    images = torch.rand(2, 3, 16, 16)
+    halved = warp(images, torch.eye(3).repeat(2, 1, 1), size=8)
+    assert torch.allclose(halved, torch.nn.functional.avg_pool2d(images, 2), atol=1e-5)
+    photos = torch.randint(0, 256, (3, 3, 48, 48), dtype=torch.uint8)
+    assert augment_batch(photos, torch.Generator().manual_seed(0), size=32).shape == (3, 3, 32, 32)

@@ -43,11 +43,11 @@ def test_network_output_shape():
     assert GarmentNet(width=4, resolution=32)(torch.rand(2, 3, 32, 32)).shape == (2, 3)
 
 
-@pytest.mark.parametrize("balance_classes", [False, True])
-def test_tiny_training_logs_and_writes_the_deliverable(garments, store, balance_classes):
+@pytest.mark.parametrize("options", [{}, {"balance_classes": True}, {"source_resolution": 48}])
+def test_tiny_training_logs_and_writes_the_deliverable(garments, store, options):
     output = store / "out"
     output.mkdir()
-    config = TrainConfig(**{**TINY, "epochs": 3}, eval_every=2, balance_classes=balance_classes)
+    config = TrainConfig(**{**TINY, "epochs": 3}, eval_every=2, **options)
     with tracked_run("q5_test", "t", 0, config, {"garments": garments}) as run:
         metrics = train(config, garments, output)
     assert metrics["n_val"] == 7 and metrics["n_train"] == 11

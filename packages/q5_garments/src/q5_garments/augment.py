@@ -94,9 +94,11 @@ def random_geometry(count: int, generator: torch.Generator) -> torch.Tensor:
     return crop @ flip @ perspective @ torch.linalg.inv(affine)
 
 
-def warp(images: torch.Tensor, geometry: torch.Tensor) -> torch.Tensor:
-    """float images resampled through per-image output→input maps; outside the photo is black."""
+def warp(images: torch.Tensor, geometry: torch.Tensor, size: int | None = None) -> torch.Tensor:
+    """float images resampled through per-image output→input maps into size×size (default: the input's size);
+    outside the photo is black."""
     batch, _, height, width = images.shape
+    height, width = (size, size) if size else (height, width)
     ys = torch.linspace(-1 + 1 / height, 1 - 1 / height, height)
     xs = torch.linspace(-1 + 1 / width, 1 - 1 / width, width)
     grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
@@ -120,9 +122,9 @@ def jitter_colour(images: torch.Tensor, generator: torch.Generator, strength: fl
     return ((images - luma) * factor() + luma).clamp(0, 1)
 
 
-def augment_batch(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """uint8 batch → float batch in [0, 1] with geometry, colour, drawn lines and noise, each drawn per photo.
-    Batched by hand: torchvision's v2 transforms draw one set of parameters per call, so per-photo draws cost
-    a call per photo, 30 % of a training epoch on 2 CPU cores."""
-    geometric = warp(images.float() / 255, random_geometry(len(images), generator))
+def augment_batch(images: torch.Tensor, generator: torch.Generator, size: int | None = None) -> torch.Tensor:
+    """uint8 batch → float size×size batch (default: the input's size) in [0, 1] with geometry, colour, drawn
+    lines and noise, each drawn per photo. Batched by hand: torchvision's v2 transforms draw one set of
+    parameters per call, so per-photo draws cost a call per photo, 30 % of a training epoch on 2 CPU cores."""
+    geometric = warp(images.float() / 255, random_geometry(len(images), generator), size)
     return add_noise(draw_lines(jitter_colour(geometric, generator), generator), generator)
