@@ -1,11 +1,11 @@
 """Question 5's recipe with one thing changed: the variations measured on 2026-11-30 and not kept.
 
 Each variant swaps one piece of the default split run (an augmentation step, the residual block, the stem, the
-optimiser, the sizes) for this process only; the package stays as it is. The run goes to the project's MLflow
-store under the experiment `q5_variants`, which `evaluate` and `bundle` never read, and what it writes for the
-deliverable is thrown away (a swapped block would not load in the shipped predict_class.py anyway). The numbers
-in packages/q5_garments/README.md ran one thread a run, two runs at a time; the thread count changes the order
-of bfloat16 sums, and with it the last photo or two.
+optimiser or its learning rate, the sizes) for this process only; the package stays as it is. The run goes to the
+project's MLflow store under the experiment `q5_variants`, which `evaluate` and `bundle` never read, and what it
+writes for the deliverable is thrown away (a swapped block would not load in the shipped predict_class.py anyway).
+The numbers in packages/q5_garments/README.md ran one thread a run, two runs at a time; the thread count changes
+the order of bfloat16 sums, and with it the last photo or two.
 
 Usage: .venv/bin/python benchmarks/q5_variants.py VARIANT [--seed S] [--threads N] [--data FOLDER]
 """
@@ -109,6 +109,8 @@ VARIANTS = {
     "width24-112px": ({"width": 24, "resolution": 112}, contextlib.nullcontext()),
     "source-128px": ({"source_resolution": 128}, contextlib.nullcontext()),
     "quarter-128px": ({"resolution": 128}, mock.patch.object(training, "GarmentNet", QuarterResolutionNet)),
+    "lr-1.5e-3": ({"lr": 1.5e-3}, contextlib.nullcontext()),
+    "lr-6e-3": ({"lr": 6e-3}, contextlib.nullcontext()),
     "sgd": ({"lr": 0.05}, mock.patch("torch.optim.AdamW", nesterov_sgd)),
     "squeeze-excitation": ({}, residual_block(SqueezeExcitationResidual)),
     "bag-of-tricks": ({}, residual_block(BagOfTricksResidual)),

@@ -1,10 +1,10 @@
 """Question 6's recipe with one thing changed: the variations measured on 2026-11-30 and not kept, and longer runs.
 
-Each variant swaps one piece of the default split run (the detail path's activations or its mixing, the
-weights it ships, the loss's mix, the run's length) for this process only; the package stays as it is. The
+Each variant swaps one piece of the default split run (the detail path's activations or its mixing, the weights it
+ships, the loss's mix, the learning rate, the run's length) for this process only; the package stays as it is. The
 run goes to the project's MLflow store under the experiment `q6_variants`, which `evaluate` and `bundle` never
-read, and what it writes for the deliverable is thrown away. The numbers in packages/q6_compression/README.md
-ran one thread a run; the thread count changes the order of bfloat16 sums, and with it the last digit.
+read, and what it writes for the deliverable is thrown away. The numbers in packages/q6_compression/README.md ran
+one thread a run; the thread count changes the order of bfloat16 sums, and with it the last digit.
 
 Usage: .venv/bin/python benchmarks/q6_variants.py VARIANT [--seed S] [--threads N] [--data FOLDER]
 """
@@ -111,6 +111,8 @@ VARIANTS = {
     "ssim-only": ({"ssim_weight": 1.0}, contextlib.nullcontext()),
     "ssim-0.7": ({"ssim_weight": 0.7}, contextlib.nullcontext()),
     "regional-detail": ({}, regional_detail(128, (6, 5))),
+    "lr-1.5e-3": ({"lr": 1.5e-3}, contextlib.nullcontext()),
+    "lr-6e-3": ({"lr": 6e-3}, contextlib.nullcontext()),
     # the same recipe with two and four times the 15-minute budget's epochs: does compute close the gap?
     "epochs-360": ({"epochs": 360}, contextlib.nullcontext()),
     "epochs-720": ({"epochs": 720}, contextlib.nullcontext()),
