@@ -149,10 +149,11 @@ def epochs_to_run(config: TrainConfig) -> int:
     return max(1, round(config.epochs * (1 - config.val_fraction))) if config.refit else config.epochs
 
 
-def fit(config: TrainConfig, small: torch.Tensor, labels: torch.Tensor, device,
+def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         validation: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[GarmentNet, list[dict]]:
-    """A network trained from scratch on uint8 photos at its resolution, and its per-epoch history, logged to
-    the active MLflow run; ``validation`` (float photos at the resolution, labels) is scored every epoch."""
+    """A network trained from scratch on uint8 photos (at ``source_resolution``; each input is sampled from them at
+    the network's resolution) and its per-epoch history, logged to the active MLflow run; ``validation`` (float
+    photos at the network's resolution, labels) is scored every ``eval_every`` epochs and on the last."""
     import mlflow
     from padl_shared.device import autocast
 
@@ -169,7 +170,7 @@ def fit(config: TrainConfig, small: torch.Tensor, labels: torch.Tensor, device,
         model.train()
         epoch_start, total_loss, correct = time.perf_counter(), 0.0, 0
         for batch in torch.randperm(len(labels), generator=generator).split(config.batch_size):
-            inputs = augment_batch(small[batch], generator, config.resolution).to(device, memory_format=layout)
+            inputs = augment_batch(photos[batch], generator, config.resolution).to(device, memory_format=layout)
             targets = labels[batch].to(device)
             with autocast(device):  # bf16 where the hardware has it: about 1.8× faster a step on this CPU
                 logits = model(inputs).float()
@@ -237,11 +238,11 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
     train_rows, val_rows = split_rows(labels, copies_of, config)
     device = select_device(config.device)
     source = config.source_resolution or config.resolution
-    small = resize(images[train_rows].float(), source).round().clamp(0, 255).to(torch.uint8)
+    photos = resize(images[train_rows].float(), source).round().clamp(0, 255).to(torch.uint8)
     val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
     validation = (resize(val_images, config.resolution), val_labels) if len(val_rows) else None  # resized once
     started = time.perf_counter()
-    model, history = fit(config, small, labels[train_rows], device, validation)
+    model, history = fit(config, photos, labels[train_rows], device, validation)
     train_minutes = (time.perf_counter() - started) / 60
 
     model = model.cpu().eval()  # scored and shipped as the deliverable runs: float32
