@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 from invoke import Exit, task
-from invoke.exceptions import ParseError
-from invoke.parser.argument import Argument
 from invoke.parser.context import ParserContext
 
 ROOT = Path(__file__).resolve().parent
@@ -33,7 +33,10 @@ QUESTIONS = {
 
 
 def _accept_double_dash_single_letter_flags() -> None:
-    """Let `--q 6` mean `-q 6`: invoke spells one-letter parameters `-q` only, the README says `--q`."""
+    """Let `--q 6` mean `-q 6`: invoke spells one-letter parameters `-q` only, the README says `--q`.
+
+    invoke has no public hook for it: flag spellings come from ParserContext.add_arg (`-` before one letter),
+    and a Collection subclass in tasks.py is copied back into a plain Collection when invoke loads it."""
     add_arg = ParserContext.add_arg
 
     def add_arg_with_long_alias(self, *args, **kwargs):
@@ -46,23 +49,6 @@ def _accept_double_dash_single_letter_flags() -> None:
 
 
 _accept_double_dash_single_letter_flags()
-
-
-def _report_values_of_the_wrong_type() -> None:
-    """`--seed abc`: a one-line parse error naming the flag, where invoke's cast raises a bare ValueError."""
-    set_value = Argument.set_value
-
-    def set_value_or_explain(self, value, cast=True):
-        try:
-            set_value(self, value, cast)
-        except ValueError:
-            expected = "a whole number" if self.kind is int else self.kind.__name__
-            raise ParseError(f"--{self.name.replace('_', '-')} must be {expected}, got {value!r}") from None
-
-    Argument.set_value = set_value_or_explain
-
-
-_report_values_of_the_wrong_type()
 
 
 def _project() -> dict:
@@ -84,13 +70,12 @@ def _questions(q: str) -> list[str]:
     return [q]
 
 
-def _epochs(value) -> int | None:
-    """--epochs as a whole number of at least 1, or None when not given."""
-    if value is None:
-        return None
-    if not str(value).isdigit() or int(value) < 1:
-        raise Exit(f"--epochs must be a whole number of at least 1, got {value!r}", code=2)
-    return int(value)
+def _whole_number(flag: str, value, minimum: int) -> int:
+    """A flag's value as a whole number of at least ``minimum``, or a one-line Exit (code 2)."""
+    text = str(value).strip()
+    if not text.lstrip("-").isdigit() or int(text) < minimum:
+        raise Exit(f"{flag} must be a whole number of at least {minimum}, got {value!r}", code=2)
+    return int(text)
 
 
 def _require_venv() -> None:
@@ -98,13 +83,32 @@ def _require_venv() -> None:
         raise Exit(f"no project environment at {VENV}; run `invoke setup` first", code=2)
 
 
-def _run_module(c, module: str, command: str, seed: int = 0) -> dict:
-    """Run `python -m <module> <command>` in the venv, streaming its output; its last line parsed."""
-    result = c.run(f"{PYTHON} -m {module} {command}", env={"PYTHONHASHSEED": str(seed)}, warn=True, pty=False)
-    if result.exited != 0:
-        raise Exit(f"{module}: `{command.split()[0]}` failed (exit {result.exited})", code=result.exited)
-    lines = result.stdout.strip().splitlines()
-    return json.loads(lines[-1]) if lines else {}
+def _run_module(module: str, *args: str, seed: int = 0) -> dict:
+    """Run `python -m <module> ARGS` in the venv, streaming its output; its last line parsed as JSON.
+
+    A stop signal to this process (SIGTERM, SIGHUP, Ctrl-C) is passed on to the module, which ends its run
+    as KILLED and says so in one line; this task then exits with the module's code (130 for Ctrl-C)."""
+    process = subprocess.Popen([str(PYTHON), "-m", module, *args], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONUNBUFFERED": "1"})
+    previous = {each: signal.signal(each, lambda signum, frame: process.send_signal(signum))
+                for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    last = ""
+    try:
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            last = line if line.strip() else last
+        process.wait()
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+    code = process.returncode
+    if code < 0:
+        raise Exit(f"{module}: stopped by {signal.Signals(-code).name}", code=128 - code)
+    if code == 1:
+        raise Exit(f"{module}: `{args[0]}` failed (exit 1); the traceback above says where", code=1)
+    if code != 0:  # 2: a user error, 128+N: a stop signal; the module has said which in one line
+        raise Exit(code=code)
+    return json.loads(last) if last else {}
 
 
 def _quote(value: str) -> str:
@@ -133,55 +137,59 @@ def setup(c, force=False):
 
 @task(
     help={
-        "q": "question 1-6, or all (each in turn)",
+        "q": "question 1-6, or all (the default: every question in turn)",
         "data": "a data file or a folder holding the question's files (default: $PADL_DATA_DIR, data/, stand-ins)",
-        "seed": "random seed; the same seed gives the same numbers",
+        "seed": "random seed, a whole number (default 0); the same seed gives the same numbers",
         "fast": "a quick, smaller run (questions 4-6)",
         "epochs": "override the number of training epochs (questions 4-6)",
         "refit": "questions 5 and 6: train the model to hand in on every example, none held out, after a split run",
     }
 )
-def train(c, q="all", data=None, seed=0, fast=False, epochs=None, refit=False):
-    """Train question N (or all), log to MLflow, write the deliverables; last line: metrics as JSON."""
+def train(c, q="all", data=None, seed="0", fast=False, epochs=None, refit=False):
+    """Train question N, or with no --q every question in turn; log to MLflow, write the deliverables.
+
+    The last line printed is the metrics as JSON. Ctrl-C (or SIGTERM) ends the run as KILLED, keeps the
+    earlier outputs and exits 130 (143)."""
     questions = _questions(q)
     if refit and questions not in (["5"], ["6"]):
         raise Exit(f"--refit applies to questions 5 and 6 only, got --q {q}", code=2)
-    epochs = _epochs(epochs)
+    seed = _whole_number("--seed", seed, minimum=0)
+    epochs = None if epochs is None else _whole_number("--epochs", epochs, minimum=1)
     for flag, given in (("--fast", fast), ("--epochs", epochs is not None)):
         if given and questions in (["1"], ["2"], ["3"]):
             raise Exit(f"{flag} applies to questions 4-6 only, got --q {q}", code=2)
     _require_venv()
-    command = f"train --seed {seed}"
+    args = ["train", "--seed", str(seed)]
     if data:
-        command += f" --data {_quote(data)}"
+        args += ["--data", data]
     if fast:
-        command += " --fast"
+        args.append("--fast")
     if epochs is not None:
-        command += f" --epochs {epochs}"
+        args += ["--epochs", str(epochs)]
     if refit:
-        command += " --refit"
-    results = {f"q{n}": _run_module(c, QUESTIONS[n], command, seed) for n in questions}
+        args.append("--refit")
+    results = {f"q{n}": _run_module(QUESTIONS[n], *args, seed=seed) for n in questions}
     if len(questions) > 1:
         print(json.dumps(results))
 
 
-@task(help={"q": "question 1-6", "data": "unseen data: a file or folder laid out like the training data"})
+@task(help={"q": "question 1-6", "data": "unseen data: a file, or a folder holding the question's files "
+            "(question 1: every PADL-Q1x-*.csv in it)"})
 def evaluate(c, q, data):
     """Score the latest trained model of question N on unseen data; last line: metrics as JSON."""
-    if q == "all":
-        raise Exit("--q must be a single question for evaluate", code=2)
-    (question,) = _questions(q)
+    if q not in QUESTIONS:
+        raise Exit(f"--q must be one of 1-6 for evaluate, got {q!r}", code=2)
     _require_venv()
     if not Path(data).exists():
         raise Exit(f"--data {data}: not found", code=2)
-    _run_module(c, QUESTIONS[question], f"evaluate --data {_quote(data)}")
+    _run_module(QUESTIONS[q], "evaluate", "--data", data)
 
 
 @task(help={"allow_partial": "bundle what exists, listing what is missing"})
 def bundle(c, allow_partial=False):
     """Check every deliverable as the grader runs it, then write dist/padl-submission.zip."""
     _require_venv()
-    _run_module(c, "padl_bundle", "build --allow-partial" if allow_partial else "build")
+    _run_module("padl_bundle", "build", *(["--allow-partial"] if allow_partial else []))
 
 
 @task(help={"bundle": "the submission zip to grade", "data": "a folder of unseen data laid out like the coursework's "
@@ -193,7 +201,7 @@ def grade(c, data, bundle="dist/padl-submission.zip"):
         raise Exit(f"--bundle {bundle}: not found; run `invoke bundle` first", code=2)
     if not Path(data).is_dir():
         raise Exit(f"--data {data}: not a folder", code=2)
-    _run_module(c, "padl_bundle", f"grade --bundle {_quote(bundle)} --data {_quote(data)}")
+    _run_module("padl_bundle", "grade", "--bundle", bundle, "--data", data)
 
 
 @task(help={"q": "only this question's tests (1-6); default: every test"})

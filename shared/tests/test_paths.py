@@ -1,6 +1,9 @@
+import os
+import subprocess
+
 import pytest
 from padl_shared.errors import DataError
-from padl_shared.paths import output_dir, publish_outputs, repo_root, resolve_data, sha256_of
+from padl_shared.paths import output_dir, publish_outputs, remove_abandoned_staging, repo_root, resolve_data, sha256_of
 
 
 def test_repo_root_has_the_marker():
@@ -53,7 +56,7 @@ def test_publish_keeps_previous_outputs_when_writing_fails(tmp_path, monkeypatch
     with pytest.raises(RuntimeError):
         publish_outputs("qx", broken)
     assert (output_dir("qx") / "weights.pt").read_text() == "first"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["qx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".qx.lock", "qx"]  # no staging folder left
     publish_outputs("qx", lambda folder: (folder / "weights.pt").write_text("second"))
     assert (output_dir("qx") / "weights.pt").read_text() == "second"
 
@@ -64,3 +67,16 @@ def test_sha256_of_folder_changes_with_content(tmp_path):
     (tmp_path / "a").write_text("2")
     assert sha256_of(tmp_path) != before
     assert len(sha256_of(tmp_path / "a")) == 64
+
+
+def test_staging_of_a_gone_process_is_removed_and_a_live_one_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("PADL_OUTPUT_DIR", str(tmp_path))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    abandoned = tmp_path / f".qx-staging-{gone.pid}-abc"
+    live = tmp_path / f".qx-staging-{os.getpid()}-def"
+    for folder in (abandoned, live):
+        folder.mkdir()
+    (tmp_path / ".qx-retired").mkdir()  # killed between retiring the outputs and swapping the new ones in
+    assert remove_abandoned_staging("qx") == [abandoned]
+    assert live.is_dir() and output_dir("qx").is_dir() and not (tmp_path / ".qx-retired").exists()

@@ -29,7 +29,7 @@ def test_non_numeric_column_names_value_and_line(tmp_path):
 
 def test_rows_with_missing_values_are_an_error(tmp_path):
     rows = "\n".join(f"{i},{i}" for i in range(11))
-    with pytest.raises(DataError, match=r"1 rows have missing values \(first on line 3\)"):
+    with pytest.raises(DataError, match=r"column 'X1' has a missing value on line 3 \(1 in all\)"):
         load_xy(write(tmp_path, "X1,out\n0,0\n,1\n" + rows + "\n"))
 
 

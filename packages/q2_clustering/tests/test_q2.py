@@ -72,8 +72,9 @@ def test_label_may_be_text_and_headers_are_stripped(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("a,label\nx,0\ny,1\nz,0\nw,1\n", "feature column 'a' is not numeric"),
-    ("a,label\n1,0\n,1\n3,0\n4,1\n", r"1 rows have missing values \(first on line 3\)"),
+    ("a,label\nx,0\ny,1\nz,0\nw,1\n", r"column 'a' is not numeric \('x' on line 2\)"),
+    ("a,label\n1,0\n,1\n3,0\n4,1\n", r"column 'a' has a missing value on line 3 \(1 in all\)"),
+    ("a,label\n1,0\n2,\n3,0\n4,1\n", r"label column 'label' has a missing value on line 3 \(1 in all\)"),
     ("a,label\n1,0\n2,0\n", "need at least 2 classes"),
     ("label\n1\n2\n", "need feature columns and a label column"),
 ])

@@ -33,7 +33,24 @@ expect_value_errors({
     "gender (column 5) must be 0 or 1": (predict_waist.predict, torch.tensor([[1., 2., 3., 4., 2.]])),
     "NaN": (predict_waist.predict, torch.tensor([[float("nan"), 2., 3., 4., 0.]])),
     "expected a torch.Tensor": (predict_waist.predict, x.numpy()),
+    "column 2 (hip mm) holds a value beyond float32's range (1e+300)":
+        (predict_waist.predict, torch.tensor([[1000., 1e300, 1700., 77., 0.]], dtype=torch.float64)),
+    "column 4 (weight kg) holds NaN or infinite values":
+        (predict_waist.predict, torch.tensor([[1000., 1000., 1700., float("inf"), 0.]])),
+    "column 3 (height mm) holds a negative value (-1700)":
+        (predict_waist.predict, torch.tensor([[1000., 1000., -1700., 77., 0.]])),
 })
+import warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    in_cm = predict_waist.predict(torch.tensor([[100., 100., 170., 77., 0.]], dtype=torch.float64))
+assert in_cm.shape == (1, 1) and torch.isfinite(in_cm).all()
+messages = [str(w.message) for w in caught]
+assert len(messages) == 3, messages
+assert "column 1 (chest mm)" in messages[0] and "in centimetres? predict expects mm" in messages[0], messages
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    predict_waist.predict(x)  # measurements in range: no warning
 print("contract ok")
 """
 

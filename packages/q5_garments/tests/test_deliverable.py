@@ -24,7 +24,12 @@ expect_value_errors({
     "pixel values must lie in [0, 1]": (predict_class.predict, images * 255),
     "pixel values must lie in [0, 1] (got 0.01": (predict_class.predict, images + 0.01),
     "expected a torch.Tensor": (predict_class.predict, images.numpy()),
+    "expected floating-point pixels in [0, 1], got torch.uint8": (predict_class.predict, images.to(torch.uint8)),
+    "images contain NaN pixels": (predict_class.predict, torch.where(images > 0.99, float("nan"), images)),
+    "..inf)": (predict_class.predict, torch.where(images > 0.99, float("inf"), images)),
 })
+for precision in (torch.float16, torch.bfloat16, torch.float64):  # the contract's "float" is any of them
+    assert predict_class.predict(images.to(precision)).shape == (5, 1)
 print("contract ok")
 """
 

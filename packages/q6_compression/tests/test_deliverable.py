@@ -31,7 +31,13 @@ expect_value_errors({
     "encode: pixel values must lie in [0, 1] (got -0.5": (compress_images.encode, below),
     "encode: expected a torch.Tensor": (compress_images.encode, images.numpy()),
     "decode: expected a B×16 tensor, got shape (5, 8)": (compress_images.decode, codes[:, :8]),
+    "encode: expected floating-point pixels in [0, 1], got torch.uint8":
+        (compress_images.encode, images.to(torch.uint8)),
+    "encode: images contain NaN pixels": (compress_images.encode, torch.where(images > 0.99, float("nan"), images)),
+    "decode: latents contain NaN or infinite values": (compress_images.decode, codes / 0),
+    "decode: expected floating-point latents, got torch.int64": (compress_images.decode, codes.long()),
 })
+assert compress_images.decode(compress_images.encode(images[:2].double())).shape == (2, 1, 192, 160)
 print("contract ok")
 """
 

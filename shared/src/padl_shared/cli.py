@@ -1,7 +1,9 @@
 """The command line every question package shares: ``python -m qN_x train|evaluate …``.
 
 It parses, seeds, opens the MLflow run, calls the package's plain functions and prints their metrics
-as one JSON object on the last stdout line. User errors end in one line on stderr and exit code 2.
+as one JSON object on the last stdout line. User errors end in one line on stderr and exit code 2; a stop
+signal ends the open run as KILLED, keeps the earlier outputs, says so in one line and exits 128 + signal
+(130 for Ctrl-C).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from padl_shared.errors import DataError
+from padl_shared.errors import DataError, Interrupted, raise_on_stop_signals
 
 
 def print_json(metrics: dict[str, Any]) -> None:
@@ -52,10 +54,15 @@ def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[arg
     evaluate_args = commands.add_parser("evaluate")
     evaluate_args.add_argument("--data", required=True)
     args = parser.parse_args(argv)
+    raise_on_stop_signals()
     try:
         metrics = train(args) if args.command == "train" else evaluate(args)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        ended = f"run {stop.run_id} marked KILLED" if stop.run_id else "no run was open"
+        print(f"interrupted by {stop}: {ended}; earlier runs and outputs kept", file=sys.stderr)
+        return stop.exit_code
     print_json(metrics)
     return 0

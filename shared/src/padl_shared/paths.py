@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from padl_shared.errors import DataError
+from padl_shared.errors import STOP_SIGNALS, DataError
+from padl_shared.processes import process_gone
 
 DATA_ENV = "PADL_DATA_DIR"
 OUTPUT_ENV = "PADL_OUTPUT_DIR"
@@ -87,27 +91,79 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def _outputs_lock(parent: Path, question: str) -> Iterator[None]:
+    """One swap of a question's outputs at a time, across processes (two `invoke train` at once)."""
+    import fcntl
+
+    with open(parent / f".{question}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Stop signals wait until the block is done: a swap of outputs is never left half-made."""
+    import signal
+
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def remove_abandoned_staging(question: str) -> list[Path]:
+    """Remove staging folders that a killed process left behind (SIGKILL: no handler ran), and bring back the
+    previous outputs if one was killed between retiring them and swapping the new ones in. What was removed."""
+    import shutil
+
+    final = output_dir(question)
+    removed = []
+    for folder in sorted(final.parent.glob(f".{question}-staging-*")):
+        owner = folder.name.removeprefix(f".{question}-staging-").split("-")[0]
+        if owner.isdigit() and not process_gone(owner):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    retired = final.parent / f".{question}-retired"
+    if retired.is_dir() and not final.exists():
+        retired.rename(final)
+    if removed:
+        print(f"note: removed {len(removed)} staging folder(s) of {question} left by a killed run "
+              f"({removed[0].name})", file=sys.stderr)
+    return removed
+
+
 def publish_outputs(question: str, write) -> Path:
     """Write a question's deliverables into a staging folder, then swap it in for the old ones.
 
-    ``write(folder)`` fills the staging folder; if it raises, the previous outputs stay untouched.
+    ``write(folder)`` fills the staging folder; if it raises (or a stop signal arrives), the staging folder
+    goes and the previous outputs stay untouched. The folder's name carries this process's id, so that a later
+    run can tell it from one in progress and remove it if a SIGKILL left it.
     """
     import shutil
     import tempfile
 
     final = output_dir(question)
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{question}-staging-", dir=final.parent))
+    with _outputs_lock(final.parent, question):
+        remove_abandoned_staging(question)
+    staging = Path(tempfile.mkdtemp(prefix=f".{question}-staging-{os.getpid()}-", dir=final.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; outputs are ordinary folders
     try:
         write(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    retired = final.parent / f".{question}-retired"
-    shutil.rmtree(retired, ignore_errors=True)
-    if final.exists():
-        final.rename(retired)
-    staging.rename(final)
-    shutil.rmtree(retired, ignore_errors=True)
+    with _outputs_lock(final.parent, question), _stop_signals_held():
+        retired = final.parent / f".{question}-retired"
+        shutil.rmtree(retired, ignore_errors=True)
+        if final.exists():
+            final.rename(retired)
+        staging.rename(final)
+        shutil.rmtree(retired, ignore_errors=True)
     return final

@@ -5,27 +5,49 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from padl_shared.errors import DataError
+from padl_shared.errors import DataError, Interrupted
 from padl_shared.paths import repo_root, sha256_of
+from padl_shared.processes import process_gone, this_process
 
 TRACKING_ENV = "MLFLOW_TRACKING_URI"
 DELIVERABLE_ARTIFACTS = "deliverable"  # every run logs the folder it wrote to outputs/ under this path
+PROCESS_TAG = "padl.process"  # host:pid of the process that opened the run, to find runs a SIGKILL left open
+ENDED_BY_TAG = "padl.ended_by"  # why a run ended early
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 def tracking_uri() -> str:
     """MLFLOW_TRACKING_URI when set (a team server, a test store), else the project's sqlite store."""
     if os.environ.get(TRACKING_ENV):
-        return os.environ[TRACKING_ENV]
+        return _ready(os.environ[TRACKING_ENV])
     store = repo_root() / "mlruns"
     store.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{store / 'mlflow.db'}"
+    return _ready(f"sqlite:///{store / 'mlflow.db'}")
+
+
+@functools.cache
+def _ready(uri: str) -> str:
+    """``uri``, its store created and migrated. For a sqlite store, one process at a time does it, under a lock
+    beside the database: two runs opening a new store at once would both create its tables, and one would fail."""
+    if uri.startswith("sqlite:///"):
+        import fcntl
+
+        from mlflow.tracking import MlflowClient
+
+        database = Path(uri.removeprefix("sqlite:///"))
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with open(database.with_name(database.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            MlflowClient(uri).search_experiments(max_results=1)
+    return uri
 
 
 def _artifact_location(uri: str, experiment: str) -> str | None:
@@ -85,13 +107,42 @@ def tracked_run(question: str, run_name: str, seed: int, params: Any, data: Mapp
     import mlflow
 
     experiment_id = use_experiment(question)
-    tags = {"seed": str(seed), "git_commit": git_commit(), "device": device, "question": question}
+    end_abandoned_runs(question)
+    tags = {"seed": str(seed), "git_commit": git_commit(), "device": device, "question": question,
+            PROCESS_TAG: this_process()}
     for role, path in data.items():
         tags[f"data.{role}.file"] = str(path)
         tags[f"data.{role}.sha256"] = sha256_of(path)
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
-        mlflow.log_params({"seed": seed, **flatten(params)})
-        yield run
+        try:
+            mlflow.log_params({"seed": seed, **flatten(params)})
+            yield run
+        except Interrupted as stop:
+            stop.run_id = run.info.run_id
+            mlflow.set_tag(ENDED_BY_TAG, f"{stop} (stop signal)")
+            mlflow.end_run("KILLED")
+            raise
+
+
+def end_abandoned_runs(question: str) -> list[str]:
+    """End as KILLED every RUNNING run of ``question``'s experiment whose process, on this machine, has gone
+    (SIGKILL, a crash): no handler could end those. Says so on stderr; the ids of the runs ended."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri())
+    experiment = client.get_experiment_by_name(question)
+    runs = [] if experiment is None else client.search_runs([experiment.experiment_id], "attributes.status = 'RUNNING'")
+    ended = []
+    for run in runs:
+        owner = run.data.tags.get(PROCESS_TAG, "")
+        if not process_gone(owner):
+            continue
+        client.set_tag(run.info.run_id, ENDED_BY_TAG, f"process {owner} ended without closing the run")
+        client.set_terminated(run.info.run_id, "KILLED")
+        print(f"note: run {run.info.run_id} ({run.info.run_name}) was left RUNNING by process {owner}, which "
+              "has ended; marked KILLED", file=sys.stderr)
+        ended.append(run.info.run_id)
+    return ended
 
 
 def log_figure(figure, name: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from padl_shared.contract import run_deliverable
 from padl_shared.errors import DataError
-from padl_shared.paths import repo_root
+from padl_shared.paths import remove_abandoned_staging, repo_root
 from padl_shared.tracking import DELIVERABLE_ARTIFACTS, git_commit
 
 from padl_bundle import report
@@ -198,11 +198,13 @@ def write_zip(folder: Path, destination: Path) -> None:
 
 def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
     """Assemble, check and zip; the manifest. Nothing is written unless every check passes."""
-    from padl_shared.tracking import latest_run
+    from padl_shared.tracking import end_abandoned_runs, latest_run
 
     destination = destination or repo_root() / "dist" / BUNDLE_NAME
     runs, missing = {}, []
     for question in QUESTIONS:
+        end_abandoned_runs(question)
+        remove_abandoned_staging(question.split("_")[0])
         try:
             runs[question] = latest_run(question)
         except DataError:

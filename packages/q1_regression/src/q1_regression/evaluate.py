@@ -26,15 +26,31 @@ def score(path: Path, model, baseline=None) -> dict:
     return result
 
 
+def unseen_files(folder: Path) -> list[Path]:
+    """The unseen files of a folder, one a part: PADL-Q11/12/13-unseen.csv."""
+    files = [folder / f"PADL-Q1{n}-unseen.csv" for n in (1, 2, 3)]
+    found = [path for path in files if path.is_file()]
+    if not found:
+        raise DataError(f"{folder}: no unseen files (expected {', '.join(path.name for path in files)})")
+    return found
+
+
 def run_evaluation(args) -> dict:
-    """The `evaluate` command: the newest finished run's model for the file's part."""
+    """The `evaluate` command: the newest finished run's model for each file's part; a file, or a folder of
+    unseen files (then one result a part, keyed by the part)."""
     import mlflow
     from padl_shared.tracking import latest_run
 
     path = Path(args.data)
-    part = part_of(path)
-    load_xy(path)
+    files = unseen_files(path) if path.is_dir() else [path]
+    for file in files:
+        part_of(file)
+        load_xy(file)
     run_id = latest_run(QUESTION).info.run_id
-    model = mlflow.sklearn.load_model(f"runs:/{run_id}/model_{part}")
-    baseline = mlflow.sklearn.load_model(f"runs:/{run_id}/model_b_baseline") if part == "b" else None
-    return score(path, model, baseline)
+    results = {}
+    for file in files:
+        part = part_of(file)
+        model = mlflow.sklearn.load_model(f"runs:/{run_id}/model_{part}")
+        baseline = mlflow.sklearn.load_model(f"runs:/{run_id}/model_b_baseline") if part == "b" else None
+        results[part] = score(file, model, baseline)
+    return results[part] if not path.is_dir() else results

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from padl_shared.errors import DataError
+from padl_shared.tables import check_numbers, read_table
 
 DEFAULT_FILE = "PADL-Q2.csv"
 
@@ -14,21 +15,15 @@ DEFAULT_FILE = "PADL-Q2.csv"
 def load_labelled(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """Features, integer class codes and the class names, or a one-line DataError."""
     path = Path(path)
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
-        raise DataError(f"{path}: not a readable CSV ({str(error).splitlines()[0]})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.shape[1] < 2:
-        raise DataError(f"{path.name}: need feature columns and a label column, got {list(frame.columns)}")
+    frame = read_table(path)
+    header = frame.columns
+    if len(header) < 2:
+        raise DataError(f"{path.name}: need feature columns and a label column, got {list(header)}")
+    check_numbers(frame, path, header[:-1])
     features, label = frame.iloc[:, :-1], frame.iloc[:, -1]
-    for column in features.columns:
-        if not pd.api.types.is_numeric_dtype(features[column]):
-            raise DataError(f"{path.name}: feature column '{column}' is not numeric")
-    missing = frame.isna().any(axis=1)
-    if missing.any():
-        raise DataError(f"{path.name}: {int(missing.sum())} rows have missing values (first on line "
-                        f"{missing.idxmax() + 2})")
+    if label.isna().any():
+        raise DataError(f"{path.name}: label column '{header[-1]}' has a missing value on line "
+                        f"{int(label.isna().to_numpy().argmax()) + 2} ({int(label.isna().sum())} in all)")
     names, codes = np.unique(label.astype(str) if label.dtype == object else label, return_inverse=True)
     if len(names) < 2 or len(frame) < 2 * len(names):
         raise DataError(f"{path.name}: need at least 2 classes and 2 rows per class, got {len(names)} classes "

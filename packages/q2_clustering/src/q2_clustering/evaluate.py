@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from padl_shared.errors import DataError
 
-from q2_clustering.data import load_labelled
+from q2_clustering.data import DEFAULT_FILE, load_labelled
 from q2_clustering.train import QUESTION
 
 
@@ -30,9 +30,10 @@ def score(path: Path, models: dict, mappings: dict) -> dict:
 
 def run_evaluation(args) -> dict:
     import mlflow
+    from padl_shared.paths import resolve_data
     from padl_shared.tracking import latest_run
 
     run_id = latest_run(QUESTION).info.run_id
     mappings = mlflow.artifacts.load_dict(f"runs:/{run_id}/mappings.json")
     models = {name: mlflow.sklearn.load_model(f"runs:/{run_id}/model_{name}") for name in ("full", "pca2")}
-    return score(Path(args.data), models, mappings)
+    return score(resolve_data(DEFAULT_FILE, args.data), models, mappings)

@@ -10,7 +10,7 @@ import pandas as pd
 from padl_shared.errors import DataError
 
 from q3_embeddings import model as models
-from q3_embeddings.data import load_walks, node_order
+from q3_embeddings.data import DEFAULT_FILE, load_walks, node_order
 from q3_embeddings.train import QUESTION, TrainConfig
 
 
@@ -29,10 +29,11 @@ def score(path: Path, embeddings: pd.DataFrame, reach: int = TrainConfig.reach) 
 
 def run_evaluation(args) -> dict:
     import mlflow
+    from padl_shared.paths import resolve_data
     from padl_shared.tracking import latest_run
 
     run_id = latest_run(QUESTION).info.run_id
     text = mlflow.artifacts.load_text(f"runs:/{run_id}/embeddings.csv")
     embeddings = pd.read_csv(io.StringIO(text), index_col="node")
     embeddings.index = embeddings.index.astype(str)
-    return score(Path(args.data), embeddings)
+    return score(resolve_data(DEFAULT_FILE, args.data), embeddings)

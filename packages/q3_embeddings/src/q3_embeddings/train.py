@@ -39,16 +39,18 @@ def check_query_nodes(config: TrainConfig, nodes: list[str], source: str) -> Non
                             f"{len(nodes)} in all)")
 
 
-def compare_settings(walks: list[list[str]], nodes: list[str], config: TrainConfig) -> pd.DataFrame:
-    """Each candidate's agreement with held-out co-occurrence and its stability across two seeds."""
+def compare_settings(walks: list[list[str]], config: TrainConfig) -> pd.DataFrame:
+    """Each candidate's agreement with held-out co-occurrence and its stability across two seeds, on the nodes
+    the fitted walks contain (a node seen only in held-out walks has no embedding to score)."""
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(len(walks))
     cut = int(round(len(walks) * (1 - config.holdout_fraction)))
     fit_walks = [walks[i] for i in order[:cut]]
-    counts = models.cooccurrence([walks[i] for i in order[cut:]], nodes, config.reach)
+    fitted = node_order(fit_walks)
+    counts = models.cooccurrence([walks[i] for i in order[cut:]], fitted, config.reach)
     rows = []
     for dim, window, epochs in itertools.product(config.dims, config.windows, config.epochs):
-        first, second = (models.cosine_similarities(models.embed(fit_walks, nodes, dim, window, epochs, seed))
+        first, second = (models.cosine_similarities(models.embed(fit_walks, fitted, dim, window, epochs, seed))
                          for seed in (config.seed, config.seed + 1))
         rows.append({"dim": dim, "window": window, "epochs": epochs,
                      "agreement": models.mean_row_spearman(first, counts),
@@ -97,7 +99,7 @@ def train(config: TrainConfig, path: Path, output: Path | None = None) -> dict:
     walks = load_walks(path)
     nodes = node_order(walks)
     check_query_nodes(config, nodes, Path(path).name)
-    candidates = compare_settings(walks, nodes, config)
+    candidates = compare_settings(walks, config)
     chosen = choose(candidates, config.min_stability)
     dim, window, epochs = int(chosen.dim), int(chosen.window), int(chosen.epochs)
     vectors = models.embed(walks, nodes, dim, window, epochs, config.seed)

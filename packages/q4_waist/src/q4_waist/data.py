@@ -5,17 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from padl_shared.errors import DataError
+from padl_shared.tables import check_numbers, read_table
 
 DEFAULT_FILE = "body_measurements.csv"
 # The deliverable's input order.
 FEATURES = ["Chest Circumference (mm)", "Hip Circumference (mm)", "Height (mm)", "Weight (kg)", "Gender"]
 TARGET = "Waist Circumference (mm)"
-
-
-def _normalise(header: str) -> str:
-    return " ".join(str(header).split())
 
 
 def load_measurements(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
@@ -25,18 +21,8 @@ def load_measurements(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
     very signal the model learns from, and the file has only a handful of such rows.
     """
     path = Path(path)
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
-        raise DataError(f"{path}: not a readable CSV ({str(error).splitlines()[0]})") from None
-    frame.columns = [_normalise(c) for c in frame.columns]
-    missing = [c for c in FEATURES + [TARGET] if c not in frame.columns]
-    if missing:
-        raise DataError(f"{path.name}: column '{missing[0]}' not found (have: {', '.join(frame.columns)})")
-    frame = frame[FEATURES + [TARGET]]
-    for column in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[column]):
-            raise DataError(f"{path.name}: column '{column}' is not numeric")
+    frame = read_table(path, required=(*FEATURES, TARGET))[FEATURES + [TARGET]]
+    check_numbers(frame, path, frame.columns, allow_missing=True)
     complete = frame.dropna()
     gender = complete["Gender"]
     if not gender.isin([0, 1]).all():

@@ -10,7 +10,7 @@ import torch
 from padl_shared.contract import import_deliverable
 from padl_shared.metrics import mae, r2
 
-from q4_waist.data import load_measurements
+from q4_waist.data import DEFAULT_FILE, load_measurements
 from q4_waist.train import QUESTION
 
 
@@ -24,7 +24,9 @@ def score(path: Path, folder: Path) -> dict:
 
 
 def run_evaluation(args) -> dict:
+    from padl_shared.paths import resolve_data
     from padl_shared.tracking import latest_deliverable
 
+    data = resolve_data(DEFAULT_FILE, args.data)
     with latest_deliverable(QUESTION) as folder:
-        return score(Path(args.data), folder)
+        return score(data, folder)

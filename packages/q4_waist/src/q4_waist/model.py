@@ -29,12 +29,17 @@ def fit_member(x: torch.Tensor, y: torch.Tensor, hidden: int, epochs: int, batch
     return member.cpu().eval()
 
 
-def assemble(members: list[WaistMLP], hidden: int, x_mean, x_std, y_mean, y_std) -> WaistEnsemble:
+def assemble(members: list[WaistMLP], hidden: int, x: np.ndarray, y_mean, y_std) -> WaistEnsemble:
+    """The members behind one module, with the scaling of the training inputs ``x`` and target, and the
+    inputs' range (the deliverable warns on measurements far outside it)."""
+    x_mean, x_std = x.mean(axis=0), x.std(axis=0)
     ensemble = WaistEnsemble(len(members), hidden)
     for slot, member in zip(ensemble.members, members):
         slot.load_state_dict(member.state_dict())
     ensemble.x_mean.copy_(torch.as_tensor(x_mean))
     ensemble.x_std.copy_(torch.as_tensor(x_std))
+    ensemble.x_low.copy_(torch.as_tensor(x.min(axis=0)))
+    ensemble.x_high.copy_(torch.as_tensor(x.max(axis=0)))
     ensemble.y_mean.fill_(float(y_mean))
     ensemble.y_std.fill_(float(y_std))
     return ensemble.eval()

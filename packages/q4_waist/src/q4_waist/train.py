@@ -110,7 +110,7 @@ def train(config: TrainConfig, path: Path, output: Path) -> dict:
         with torch.no_grad():
             out_of_fold[held_rows] = member(scaled_x[held_rows]).squeeze(1).numpy() * y_std + y_mean
         members.append(member)
-    ensemble = assemble(members, config.hidden, x_mean, x_std, y_mean, y_std)
+    ensemble = assemble(members, config.hidden, x_train, y_mean, y_std)
     with torch.no_grad():
         predicted = ensemble(torch.tensor(x_test)).squeeze(1).numpy()
     halfwidth = conformal_halfwidth(y_train - out_of_fold, config.coverage)

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from padl_shared.contract import import_deliverable
 
-from q5_garments.data import CLASSES, load_folder
+from q5_garments.data import CLASSES, DEFAULT_FOLDER, load_folder
 from q5_garments.train import QUESTION
 
 
@@ -22,7 +22,9 @@ def score(images_folder: Path, deliverable: Path) -> dict:
 
 
 def run_evaluation(args) -> dict:
+    from padl_shared.paths import resolve_data
     from padl_shared.tracking import latest_deliverable
 
+    data = resolve_data(DEFAULT_FOLDER, args.data)
     with latest_deliverable(QUESTION) as folder:
-        return score(Path(args.data), folder)
+        return score(data, folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from PIL import Image
 DEFAULT_FOLDER = "face_images"
 HEIGHT, WIDTH = 192, 160
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".pgm", ".bmp"}
+GRAYSCALE_MODES = {"1", "L", "LA", "I", "I;16", "F"}
 
 
 def person_of(name: str) -> str:
@@ -32,11 +34,15 @@ def image_files(folder: Path) -> list[Path]:
 
 
 def decode_images(files: list[Path]) -> torch.Tensor:
-    """N×1×192×160 uint8; a file of another size or an unreadable one is a DataError naming it."""
+    """N×1×192×160 uint8; a file of another size or an unreadable one is a DataError naming it. A colour
+    image is converted to grayscale (the codec's input), with a warning that counts them."""
     images = np.empty((len(files), 1, HEIGHT, WIDTH), dtype=np.uint8)
+    colour = []
     for index, path in enumerate(files):
         try:
             with Image.open(path) as image:
+                if image.mode not in GRAYSCALE_MODES:
+                    colour.append(path.name)
                 pixels = np.asarray(image.convert("L"))
         except OSError as error:
             raise DataError(f"{path}: not a readable image ({error})") from None
@@ -44,6 +50,9 @@ def decode_images(files: list[Path]) -> torch.Tensor:
             raise DataError(f"{path.name}: expected {HEIGHT}×{WIDTH} pixels (height×width), got "
                             f"{pixels.shape[0]}×{pixels.shape[1]}")
         images[index, 0] = pixels
+    if colour:
+        print(f"warning: {files[0].parent.name}: {len(colour)} colour image(s) converted to grayscale "
+              f"(first: {colour[0]})", file=sys.stderr)
     return torch.from_numpy(images)
 
 

@@ -8,7 +8,7 @@ import torch
 from padl_shared.contract import import_deliverable
 from padl_shared.metrics import ssim_per_image
 
-from q6_compression.data import decode_images, image_files
+from q6_compression.data import DEFAULT_FOLDER, decode_images, image_files
 from q6_compression.train import QUESTION
 
 
@@ -21,7 +21,9 @@ def score(faces_folder: Path, deliverable: Path) -> dict:
 
 
 def run_evaluation(args) -> dict:
+    from padl_shared.paths import resolve_data
     from padl_shared.tracking import latest_deliverable
 
+    data = resolve_data(DEFAULT_FOLDER, args.data)
     with latest_deliverable(QUESTION) as folder:
-        return score(Path(args.data), folder)
+        return score(data, folder)

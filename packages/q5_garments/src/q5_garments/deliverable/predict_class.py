@@ -72,7 +72,11 @@ def predict(images):
         raise ValueError(f"predict: expected a torch.Tensor, got {type(images).__name__}")
     if images.dim() != 4 or images.shape[1] != 3 or tuple(images.shape[2:]) != (SIZE, SIZE) or len(images) == 0:
         raise ValueError(f"predict: expected a B×3×{SIZE}×{SIZE} tensor, got shape {tuple(images.shape)}")
-    if torch.isnan(images).any() or images.min() < -ROUND_OFF or images.max() > 1 + ROUND_OFF:
+    if not torch.is_floating_point(images):
+        raise ValueError(f"predict: expected floating-point pixels in [0, 1], got {images.dtype}")
+    if torch.isnan(images).any():
+        raise ValueError("predict: images contain NaN pixels")
+    if images.min() < -ROUND_OFF or images.max() > 1 + ROUND_OFF:
         raise ValueError(f"predict: pixel values must lie in [0, 1] (got {images.min().item():.4g}.."
                          f"{images.max().item():.4g})")
     if _model is None:

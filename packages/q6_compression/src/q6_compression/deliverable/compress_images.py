@@ -163,7 +163,11 @@ def encode(images):
         raise ValueError(f"encode: expected a torch.Tensor, got {type(images).__name__}")
     if images.dim() != 4 or tuple(images.shape[1:]) != (1, HEIGHT, WIDTH) or images.shape[0] == 0:
         raise ValueError(f"encode: expected a B×1×{HEIGHT}×{WIDTH} tensor, got shape {tuple(images.shape)}")
-    if torch.isnan(images).any() or images.min() < -ROUND_OFF or images.max() > 1 + ROUND_OFF:
+    if not torch.is_floating_point(images):
+        raise ValueError(f"encode: expected floating-point pixels in [0, 1], got {images.dtype}")
+    if torch.isnan(images).any():
+        raise ValueError("encode: images contain NaN pixels")
+    if images.min() < -ROUND_OFF or images.max() > 1 + ROUND_OFF:
         raise ValueError("encode: pixel values must lie in [0, 1] (got "
                          f"{images.min().item():.4g}..{images.max().item():.4g})")
     images = images.clamp(0, 1)
@@ -177,6 +181,8 @@ def decode(latents):
         raise ValueError(f"decode: expected a torch.Tensor, got {type(latents).__name__}")
     if latents.dim() != 2 or latents.shape[1] != LATENT or latents.shape[0] == 0:
         raise ValueError(f"decode: expected a B×{LATENT} tensor, got shape {tuple(latents.shape)}")
+    if not torch.is_floating_point(latents):
+        raise ValueError(f"decode: expected floating-point latents, got {latents.dtype}")
     if not torch.isfinite(latents).all():
         raise ValueError("decode: latents contain NaN or infinite values")
     return _run(_codec().decode, latents)
