@@ -30,6 +30,12 @@ def _measurements(path, n=150, seed=0):
     return path
 
 
+def _blobs(path):
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.normal(centre, 0.3, size=(30, 2)) for centre in (0, 5, 10)])
+    pd.DataFrame({"X1": points[:, 0], "X2": points[:, 1], "y": np.repeat([0, 1, 2], 30)}).to_csv(path, index=False)
+
+
 def _invoke(*args, env, timeout=600):
     return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
@@ -48,7 +54,7 @@ def _last_json(result):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A scratch store and outputs holding a finished run of questions 1 and 4, as a user's would."""
+    """A scratch store and outputs holding a finished run of questions 1, 2 and 4, as a user's would."""
     base = tmp_path_factory.mktemp("trained")
     (base / "mlruns").mkdir()
     env = dict(os.environ, MLFLOW_TRACKING_URI=f"sqlite:///{base / 'mlruns' / 'mlflow.db'}",
@@ -56,7 +62,8 @@ def trained(tmp_path_factory):
     write_files(base / "data", n=120, seed=3)
     write_files(base / "unseen", n=60, seed=4, kind="unseen")
     _measurements(base / "data" / "body_measurements.csv")
-    for args in (["--q", "1"], ["--q", "4", "--fast"]):
+    _blobs(base / "data" / "PADL-Q2.csv")
+    for args in (["--q", "1"], ["--q", "2"], ["--q", "4", "--fast"]):
         result = _invoke("train", *args, env=env)
         assert result.returncode == 0, result.stderr
     return base, env
@@ -177,6 +184,9 @@ def test_evaluate_takes_a_folder_as_train_does(trained):
     waist = _invoke("evaluate", "--q", "4", "--data", str(base / "data"), env=env)
     assert waist.returncode == 0, waist.stderr
     assert _last_json(waist)["n"] == 150
+    clusters = _invoke("evaluate", "--q", "2", "--data", str(base / "data"), env=env)
+    assert clusters.returncode == 0, clusters.stderr
+    assert _last_json(clusters)["n"] == 90 and _last_json(clusters)["accuracy_full"] == 1.0
 
 
 def test_help_says_a_bare_train_trains_every_question(trained):
