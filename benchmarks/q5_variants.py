@@ -1,17 +1,14 @@
-"""Question 5's recipe with one thing changed: the variations measured on 2026-11-30 and not kept.
+"""Question 5's recipe with one thing changed: the variations measured and not kept.
 
-Each variant swaps one piece of the default split run (an augmentation step, the residual block, the stem, the
-optimiser or its learning rate, the sizes) for this process only; the package stays as it is. The run goes to the
-project's MLflow store under the experiment `q5_variants`, which `evaluate` and `bundle` never read, and what it
-writes for the deliverable is thrown away (a swapped block would not load in the shipped predict_class.py anyway).
-The numbers in packages/q5_garments/README.md ran one thread a run, two runs at a time; the thread count changes
-the order of bfloat16 sums, and with it the last photo or two.
+Each variant is the default split run with other settings (``TrainConfig``) or other pieces (``Pieces``: the
+augmentation, the network, the optimiser), which ``train`` takes as arguments. The run goes to the project's
+MLflow store under the experiment `q5_variants`, which `evaluate` and `bundle` never read, and what it writes
+for the deliverable is thrown away (a swapped block would not load in the shipped predict_class.py anyway). The
+package README's numbers ran one thread a run, two runs at a time; the thread count changes the order of bfloat16
+sums, and with it the last photo or two.
 
 Usage: .venv/bin/python benchmarks/q5_variants.py VARIANT [--seed S] [--threads N] [--data FOLDER]
 """
-
-import contextlib
-from unittest import mock
 
 import torch
 import torch.nn.functional as F
@@ -19,8 +16,9 @@ from q5_garments import train as training
 from q5_garments.augment import augment_batch
 from q5_garments.data import DEFAULT_FOLDER
 from q5_garments.deliverable.predict_class import GarmentNet, Residual
+from q5_garments.train import Pieces
 from torch import nn
-from variant_run import run_variant
+from variant_run import main
 
 
 def erased(images, generator, share=0.5, low=0.02, high=0.2):
@@ -77,45 +75,50 @@ class BagOfTricksResidual(Residual):
         nn.init.zeros_(self.body[-1].weight)
 
 
-class QuarterResolutionNet(GarmentNet):
+def quarter_resolution_net(width: int, resolution: int) -> GarmentNet:
     """The first residual block strides as well as the first layer: every block after it works at a quarter of
     the input's side, as ImageNet ResNets' stem does, so a larger input costs what 96 px did."""
+    network = GarmentNet(width, resolution)
+    network.features[3] = Residual(width, width, 2)
+    return network
 
-    def __init__(self, width: int = 32, resolution: int = 128):
-        super().__init__(width, resolution)
-        self.features[3] = Residual(width, width, 2)
+
+def with_blocks(block):
+    """The recipe's network with each residual block rebuilt as ``block`` of the same sizes."""
+    def network(width: int, resolution: int) -> GarmentNet:
+        built = GarmentNet(width, resolution)
+        for index, layer in enumerate(built.features):
+            if isinstance(layer, Residual):
+                first = layer.body[0]
+                built.features[index] = block(first.in_channels, first.out_channels, first.stride[0])
+        return built
+    return network
 
 
 def nesterov_sgd(parameters, lr, weight_decay):
     return torch.optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
 
 
-def after_augmentation(extra):
-    """The default augmentation, then ``extra`` on its output."""
-    def augment(images, generator):
-        return extra(augment_batch(images, generator), generator)
-    return mock.patch.object(training, "augment_batch", augment)
+def then(extra):
+    """The recipe's augmentation, then ``extra`` on its output."""
+    def augment(images, generator, size):
+        return extra(augment_batch(images, generator, size), generator)
+    return augment
 
 
-def residual_block(block):
-    return mock.patch("q5_garments.deliverable.predict_class.Residual", block)
-
-
-# each: (what it changes in TrainConfig, the piece it swaps in)
+# each: (what it changes in TrainConfig, the pieces it trains with)
 VARIANTS = {
-    "default": ({}, contextlib.nullcontext()),
-    "erasing": ({}, after_augmentation(erased)),
-    "recolour": ({}, after_augmentation(recoloured)),
-    "width24-112px": ({"width": 24, "resolution": 112}, contextlib.nullcontext()),
-    "source-128px": ({"source_resolution": 128}, contextlib.nullcontext()),
-    "quarter-128px": ({"resolution": 128}, mock.patch.object(training, "GarmentNet", QuarterResolutionNet)),
-    "lr-1.5e-3": ({"lr": 1.5e-3}, contextlib.nullcontext()),
-    "lr-6e-3": ({"lr": 6e-3}, contextlib.nullcontext()),
-    "sgd": ({"lr": 0.05}, mock.patch("torch.optim.AdamW", nesterov_sgd)),
-    "squeeze-excitation": ({}, residual_block(SqueezeExcitationResidual)),
-    "bag-of-tricks": ({}, residual_block(BagOfTricksResidual)),
+    "default": ({}, Pieces()),
+    "erasing": ({}, Pieces(augment=then(erased))),
+    "recolour": ({}, Pieces(augment=then(recoloured))),
+    "width24-112px": ({"width": 24, "resolution": 112}, Pieces()),
+    "quarter-128px": ({"resolution": 128}, Pieces(network=quarter_resolution_net)),
+    "lr-1.5e-3": ({"lr": 1.5e-3}, Pieces()),
+    "lr-6e-3": ({"lr": 6e-3}, Pieces()),
+    "sgd": ({"lr": 0.05}, Pieces(optimiser=nesterov_sgd)),
+    "squeeze-excitation": ({}, Pieces(network=with_blocks(SqueezeExcitationResidual))),
+    "bag-of-tricks": ({}, Pieces(network=with_blocks(BagOfTricksResidual))),
 }
 
 if __name__ == "__main__":
-    run_variant("q5", training, DEFAULT_FOLDER, "garments", VARIANTS,
-                ("accuracy", "accuracy_distorted", "train_minutes"))
+    main("q5", training, DEFAULT_FOLDER, "garments", VARIANTS, ("accuracy", "accuracy_distorted", "train_minutes"))

@@ -21,7 +21,7 @@ from padl_shared.metrics import ssim_per_image
 from padl_shared.paths import repo_root, resolve_data
 from padl_shared.tracking import deliverable_of, latest_run
 from q6_compression.data import DEFAULT_FOLDER, HEIGHT, WIDTH, lfw_faces
-from q6_compression.train import QUESTION, TrainConfig, load_split, thumbnail
+from q6_compression.train import QUESTION, TrainConfig, load, split, thumbnail
 
 
 def through_25_pixels(faces: torch.Tensor) -> torch.Tensor:
@@ -40,8 +40,8 @@ def main() -> None:
     params = run.data.params
     config = TrainConfig(seed=int(params["seed"]), unseen_people=int(params["unseen_people"]),
                          seen_fraction=float(params["seen_fraction"]))
-    images, _, split = load_split(config, resolve_data(DEFAULT_FOLDER, args.data), repo_root() / ".cache")
-    unseen = images[split["unseen"]]
+    images, names = load(config, resolve_data(DEFAULT_FOLDER, args.data), repo_root() / ".cache")
+    unseen = images[split(config, names)["unseen"]]
     sets = {"LFW faces (other cameras), upsampled from 25×25": lfw_faces(100),
             "unseen people, as photographed": unseen,
             "unseen people, through 25×21 pixels as LFW": through_25_pixels(unseen)}

@@ -1,24 +1,37 @@
-"""What q5_variants.py and q6_variants.py share: a question's split run with one piece swapped in for this
-process, logged to the MLflow experiment `<question>_variants` (which `evaluate` and `bundle` never read), its
-deliverable written to a temporary folder and thrown away, its headline metrics printed as JSON."""
+"""What q5_variants.py and q6_variants.py share: a question's split run with one variant of its recipe (settings
+of its TrainConfig, and the pieces its ``train`` accepts), logged to the MLflow experiment `<question>_variants`
+(which `evaluate` and `bundle` never read), its deliverable written to a temporary folder and thrown away, its
+headline metrics printed as JSON."""
 
 import argparse
 import dataclasses
 import json
 import os
 import tempfile
-from unittest import mock
+from pathlib import Path
 
 import torch
 from padl_shared.paths import OUTPUT_ENV, repo_root, resolve_data
 from padl_shared.tracking import train_in_run
 
 
-def run_variant(question: str, training, default_folder: str, data_role: str, variants: dict,
-                headline: tuple[str, ...]) -> None:
-    """``variants``: name → (what it changes in ``training.TrainConfig``, a context manager that swaps in the
-    piece it changes); the name comes from the command line. ``data_role`` names the data folder's tag as
-    `invoke train` names it, so the runs compare in the MLflow UI."""
+def train_variant(training, question: str, variant: str, variants: dict, folder: Path, data_role: str,
+                  **settings) -> dict:
+    """The split run of ``variants[variant]`` = (TrainConfig changes, pieces) on ``folder``; ``settings`` change the
+    config further and win (the seed; the tests' tiny sizes)."""
+    changes, pieces = variants[variant]
+    config = dataclasses.replace(training.TrainConfig(), **{**changes, **settings})
+    data = training.load(config, folder, repo_root() / ".cache")
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ[OUTPUT_ENV] = scratch
+        return train_in_run(f"{question}_variants", question, f"{question} {variant} seed={config.seed}", config,
+                            {data_role: folder}, lambda output: training.train(config, data, output, pieces=pieces))
+
+
+def main(question: str, training, default_folder: str, data_role: str, variants: dict,
+         headline: tuple[str, ...]) -> None:
+    """The command line: ``VARIANT [--seed S] [--threads N] [--data FOLDER]``. ``data_role`` names the data folder's
+    tag as `invoke train` names it, so the runs compare in the MLflow UI."""
     parser = argparse.ArgumentParser()
     parser.add_argument("variant", choices=sorted(variants))
     parser.add_argument("--seed", type=int, default=0, help="the split and the initialisation, as `invoke train`")
@@ -26,11 +39,6 @@ def run_variant(question: str, training, default_folder: str, data_role: str, va
     parser.add_argument("--data", default=None, help=f"a folder like {default_folder}/ (default: as `invoke train`)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    changes, swap = variants[args.variant]
-    config = dataclasses.replace(training.TrainConfig(seed=args.seed), **changes)
     folder = resolve_data(default_folder, args.data)
-    with swap, tempfile.TemporaryDirectory() as scratch, mock.patch.dict(os.environ, {OUTPUT_ENV: scratch}):
-        metrics = train_in_run(f"{question}_variants", question, f"{question} {args.variant} seed={args.seed}", config,
-                               {data_role: folder}, lambda output: training.train(config, folder, output,
-                                                                               repo_root() / ".cache"))
+    metrics = train_variant(training, question, args.variant, variants, folder, data_role, seed=args.seed)
     print(json.dumps({key: metrics.get(key) for key in headline}))

@@ -6,14 +6,19 @@ from padl_shared.seeding import seed_everything
 
 
 def test_explicit_and_environment_choices_win(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # even where CUDA would be the default
     assert select_device("cpu").type == "cpu"
     monkeypatch.setenv("PADL_DEVICE", "cpu")
     assert select_device().type == "cpu"
+    assert select_device("meta").type == "meta"  # the argument beats the environment
 
 
-def test_default_is_cuda_when_present_else_cpu(monkeypatch):
+@pytest.mark.parametrize(("cuda", "mps", "expected"), [(True, True, "cuda"), (False, True, "mps"),
+                                                       (False, False, "cpu")])
+def test_default_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
     monkeypatch.delenv("PADL_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
     assert select_device().type == expected
 
 

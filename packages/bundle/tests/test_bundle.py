@@ -11,6 +11,7 @@ import pytest
 from padl_bundle.build import BundleError, build, check_result_file, notes_on
 from padl_bundle.grade import grade
 from padl_shared.tracking import tracked_run
+from q4_waist.data import load_measurements
 from q4_waist.train import TrainConfig as WaistConfig
 from q4_waist.train import train as train_waist
 
@@ -29,6 +30,7 @@ def write_measurements(path, n=120, seed=0):
 def workspace(tmp_path, monkeypatch):
     """A store with a tiny question-4 run and a question-3 result file, and data to check them on."""
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("PADL_OUTPUT_DIR", str(tmp_path / "outputs"))
     data = tmp_path / "data"
     data.mkdir()
     monkeypatch.setenv("PADL_DATA_DIR", str(data))
@@ -37,7 +39,8 @@ def workspace(tmp_path, monkeypatch):
     with tracked_run("q4_waist", "tiny", 0, config, {"measurements": measurements}):
         output = tmp_path / "q4"
         output.mkdir()
-        train_waist(config, measurements, output)
+        train_waist(config, load_measurements(measurements), output)
+        mlflow.log_artifacts(str(output), "deliverable")
     with tracked_run("q3_embeddings", "tiny", 0, {}, {}):
         mlflow.log_text("0 1 2\n1 0 2\n2 1 0\n", "deliverable/PADL-Q3-result.txt")
     return tmp_path
@@ -143,7 +146,8 @@ def test_a_deliverable_that_breaks_its_contract_is_refused(workspace):
 
 def test_weights_over_the_limit_are_refused(workspace):
     log_altered_q4(workspace, lambda folder: (folder / "predict_waist_weights.pt").write_bytes(b"0" * 10_000_001))
-    with pytest.raises(BundleError, match=r"predict_waist.py: weights are 10000001 bytes, the limit is < 10000000"):
+    limit = r"predict_waist.py: predict_waist_weights.pt: 10000001 bytes, the limit is < 10000000"
+    with pytest.raises(BundleError, match=limit):
         build(allow_partial=True, destination=workspace / "x.zip")
 
 

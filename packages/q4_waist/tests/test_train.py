@@ -2,6 +2,7 @@ import mlflow
 import numpy as np
 import pytest
 from padl_shared.tracking import tracked_run
+from q4_waist.data import load_measurements
 from q4_waist.train import TrainConfig, conformal_halfwidth, train
 
 TINY = dict(members=2, epochs=3, hidden=8)
@@ -18,7 +19,7 @@ def test_tiny_training_writes_the_deliverable_and_logs_the_run(measurements, sto
     output.mkdir()
     config = TrainConfig(**TINY)
     with tracked_run("q4_test", "t", 0, config, {"measurements": measurements}) as run:
-        metrics = train(config, measurements, output)
+        metrics = train(config, load_measurements(measurements), output)
     assert {"mae", "r2", "interval_coverage", "baseline_mae_linear_regression",
             "baseline_mae_gradient_boosting", "rows_dropped_incomplete"} <= set(metrics)
     assert metrics["rows_dropped_incomplete"] == 3 and metrics["n_test"] == 40
@@ -37,7 +38,7 @@ def test_enough_training_reaches_the_noise_floor(store, make_measurements):
     output.mkdir()
     config = TrainConfig(members=2, epochs=40, hidden=16)
     with tracked_run("q4_test", "t", 0, config, {"measurements": measurements}):
-        metrics = train(config, measurements, output)
+        metrics = train(config, load_measurements(measurements), output)
     # The truth is linear with 10 mm Gaussian noise: the best possible MAE is 10·√(2/π) ≈ 8 mm.
     assert metrics["mae"] < 9
     assert metrics["mae"] <= metrics["baseline_mae_linear_regression"] * 1.08
@@ -49,7 +50,7 @@ def test_same_seed_same_numbers(measurements, store):
         output = store / str(attempt)
         output.mkdir()
         with tracked_run("q4_test", "t", 0, TrainConfig(**TINY), {"measurements": measurements}):
-            results.append(train(TrainConfig(**TINY), measurements, output)["mae"])
+            results.append(train(TrainConfig(**TINY), load_measurements(measurements), output)["mae"])
     assert results[0] == results[1]
 
 
@@ -57,4 +58,4 @@ def test_one_member_is_refused(measurements, store):
     from padl_shared.errors import DataError
 
     with pytest.raises(DataError, match="members must be at least 2"):
-        train(TrainConfig(members=1), measurements, store)
+        train(TrainConfig(members=1), load_measurements(measurements), store)

@@ -3,6 +3,7 @@
 import pytest
 from padl_shared.contract import run_deliverable
 from padl_shared.tracking import tracked_run
+from q5_garments.data import load_folder
 from q5_garments.train import TrainConfig, train
 
 SCRIPT = """
@@ -40,7 +41,7 @@ def deliverable(garments, store):
     folder.mkdir()
     config = TrainConfig(width=4, resolution=32, epochs=1, batch_size=6, val_fraction=0.34)
     with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
-        train(config, garments, folder)
+        train(config, load_folder(garments), folder)
     return folder
 
 

@@ -26,7 +26,7 @@ def test_colour_faces_are_converted_and_counted(faces, capsys):
     grey = np.asarray(Image.open(next(faces.iterdir())))
     Image.fromarray(np.stack([grey] * 3, axis=-1)).save(faces / "yaleB99_colour.png")
     images, names = load_faces(faces)
-    assert images.shape[0] == 25 and torch.equal(images[names.index("yaleB99_colour.png"), 0], torch.from_numpy(grey))
+    assert images.shape[0] == 25 and torch.equal(images[names.index("yaleB99_colour.png"), 0], torch.tensor(grey))
     assert "1 colour image(s) converted to grayscale (first: yaleB99_colour.png)" in capsys.readouterr().err
 
 

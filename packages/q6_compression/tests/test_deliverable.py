@@ -3,7 +3,7 @@
 import pytest
 from padl_shared.contract import run_deliverable
 from padl_shared.tracking import tracked_run
-from q6_compression.train import TrainConfig, train
+from q6_compression.train import TrainConfig, load, train
 
 SCRIPT = """
 import torch
@@ -58,7 +58,7 @@ def deliverable(faces, store):
     folder.mkdir()
     config = TrainConfig(width=4, details=8, epochs=1, batch_size=8, unseen_people=1, seen_fraction=0.2, other_camera=0)
     with tracked_run("q6_test", "t", 0, config, {"faces": faces}):
-        train(config, faces, folder)
+        train(config, load(config, faces, None), folder)
     return folder
 
 

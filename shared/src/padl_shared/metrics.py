@@ -45,7 +45,3 @@ def ssim_per_image(originals, reconstructions) -> np.ndarray:
     originals = originals.reshape(len(originals), *originals.shape[-2:])
     reconstructions = np.asarray(reconstructions, dtype=np.float64).reshape(originals.shape)
     return np.array([structural_similarity(a, b, data_range=1.0) for a, b in zip(originals, reconstructions)])
-
-
-def ssim_mean(originals, reconstructions) -> float:
-    return float(np.mean(ssim_per_image(originals, reconstructions)))

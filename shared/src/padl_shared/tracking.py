@@ -154,6 +154,16 @@ def log_figure(figure, name: str) -> None:
     plt.close(figure)
 
 
+def record_result(metrics: Mapping[str, Any], conclusion: str) -> None:
+    """A training's numeric metrics and its conclusion (a tag the bundle's report quotes, and conclusion.md) on the
+    active run."""
+    import mlflow
+
+    mlflow.log_metrics({name: value for name, value in metrics.items() if isinstance(value, int | float)})
+    mlflow.set_tag("conclusion", conclusion)
+    mlflow.log_text(conclusion, "conclusion.md")
+
+
 def latest_run(question: str, params: Mapping[str, Any] | None = None):
     """The newest FINISHED run of ``question``: what ``evaluate`` and ``bundle`` score. With ``params``, the
     newest whose logged parameters (as ``flatten`` names them) have these values."""
@@ -226,7 +236,8 @@ def save_sklearn_model(model, path: Path) -> None:
 
 def train_in_run(question: str, outputs: str, run_name: str, config, data: Mapping[str, Path], fit) -> dict:
     """What every `train` command does once its input is validated: seed, open the tagged run, let
-    ``fit(folder)`` fill a staging folder and return metrics, then publish the folder to outputs/."""
+    ``fit(folder)`` fill a staging folder and return metrics, log the folder as the run's deliverable
+    artifacts, then publish it to outputs/."""
     from padl_shared.device import select_device
     from padl_shared.paths import publish_outputs
     from padl_shared.seeding import seed_everything
@@ -234,8 +245,14 @@ def train_in_run(question: str, outputs: str, run_name: str, config, data: Mappi
     seed_everything(config.seed)
     device = str(select_device(config.device)) if hasattr(config, "device") else "cpu"  # questions 1-3: no torch
     metrics: dict = {}
+    def write(folder: Path) -> None:
+        import mlflow
+
+        metrics.update(fit(folder))
+        mlflow.log_artifacts(str(folder), DELIVERABLE_ARTIFACTS)
+
     with tracked_run(question, run_name, config.seed, config, data, device=device):
-        publish_outputs(outputs, lambda folder: metrics.update(fit(folder)))
+        publish_outputs(outputs, write)
     return metrics
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
 import json
@@ -13,15 +12,19 @@ from pathlib import Path
 
 import torch
 from padl_shared.contract import run_deliverable
+from padl_shared.deliverable import GradedFile
 from padl_shared.errors import DataError
 from padl_shared.paths import remove_abandoned_staging, repo_root
 from padl_shared.tracking import DELIVERABLE_ARTIFACTS, git_commit
+from q3_embeddings.train import RESULT_FILE
+from q4_waist import deliverable as q4_deliverable
+from q5_garments import deliverable as q5_deliverable
+from q6_compression import deliverable as q6_deliverable
 
 from padl_bundle import report
 
 QUESTIONS = ("q1_regression", "q2_clustering", "q3_embeddings", "q4_waist", "q5_garments", "q6_compression")
 BUNDLE_NAME = "padl-submission.zip"
-RESULT_FILE = "PADL-Q3-result.txt"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed entry times: the same runs give the same bytes
 
 
@@ -29,59 +32,7 @@ class BundleError(DataError):
     """A check failed; the message names the deliverable and the check."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Graded:
-    """A file the grader imports, the files it needs beside it, its size limit and its contract check."""
-
-    question: str
-    module: str
-    companions: tuple[str, ...]
-    limit_bytes: int
-    limit_inclusive: bool
-    contract: str  # runs in the grader-like process with BATCH (a real data batch, saved by torch) defined
-
-
-CONTRACT_Q4 = """
-import torch, predict_waist
-x = torch.load(BATCH, weights_only=True)
-out = predict_waist.predict(x)
-assert tuple(out.shape) == (len(x), 1), f"output shape {tuple(out.shape)}, expected ({len(x)}, 1)"
-assert out.dtype == torch.float32, f"output dtype {out.dtype}, expected float32"
-assert out.device.type == "cpu", f"output on {out.device}"
-assert torch.isfinite(out).all() and (out > 300).all() and (out < 2000).all(), "waist outside 300..2000 mm"
-assert tuple(predict_waist.predict(x[:1]).shape) == (1, 1), "a batch of one does not give 1×1"
-"""
-
-CONTRACT_Q5 = """
-import torch, predict_class
-x = torch.load(BATCH, weights_only=True)
-out = predict_class.predict(x)
-assert tuple(out.shape) == (len(x), 1), f"output shape {tuple(out.shape)}, expected ({len(x)}, 1)"
-assert out.dtype == torch.int64, f"output dtype {out.dtype}, expected int64"
-assert set(out.flatten().tolist()) <= {0, 1, 2}, f"labels {sorted(set(out.flatten().tolist()))} outside 0..2"
-assert tuple(predict_class.predict(x[:1]).shape) == (1, 1), "a batch of one does not give 1×1"
-"""
-
-CONTRACT_Q6 = """
-import torch, compress_images
-x = torch.load(BATCH, weights_only=True)
-codes = compress_images.encode(x)
-assert tuple(codes.shape) == (len(x), 16), f"encode shape {tuple(codes.shape)}, expected ({len(x)}, 16)"
-assert codes.dtype == torch.float32, f"encode dtype {codes.dtype}, expected float32"
-restored = compress_images.decode(codes)
-assert restored.shape == x.shape, f"decode shape {tuple(restored.shape)}, expected {tuple(x.shape)}"
-assert restored.dtype == torch.float32, f"decode dtype {restored.dtype}"
-assert restored.min() >= 0 and restored.max() <= 1, "decoded pixels outside [0, 1]"
-one = compress_images.decode(compress_images.encode(x[:1]))
-assert tuple(one.shape) == (1, 1, 192, 160), "a batch of one does not round-trip to 1×1×192×160"
-"""
-
-GRADED = (
-    Graded("q4_waist", "predict_waist.py", ("predict_waist_weights.pt", "predict_waist_interval.json"),
-           10_000_000, False, CONTRACT_Q4),
-    Graded("q5_garments", "predict_class.py", ("predict_class_weights.pt",), 20 * 2**20, True, CONTRACT_Q5),
-    Graded("q6_compression", "compress_images.py", ("compress_images_weights.pt",), 20_000_000, True, CONTRACT_Q6),
-)
+GRADED = (q4_deliverable.GRADED, q5_deliverable.GRADED, q6_deliverable.GRADED)  # each package owns its contract
 
 
 def real_batch(question: str) -> torch.Tensor:
@@ -143,17 +94,16 @@ def check_result_file(path: Path) -> int:
     return len(nodes)
 
 
-def check_graded(graded: Graded, folder: Path, scratch: Path) -> dict:
+def check_graded(graded: GradedFile, folder: Path, scratch: Path) -> dict:
     """Size limit and contract of one graded file in ``folder``; its manifest entry."""
-    files = [graded.module, *graded.companions]
+    files = list(graded.files)
     absent = [name for name in files if not (folder / name).is_file()]
     if absent:
         raise BundleError(f"{graded.module}: missing {', '.join(absent)}")
-    weights = sum((folder / name).stat().st_size for name in files if name.endswith(".pt"))
-    over = weights > graded.limit_bytes if graded.limit_inclusive else weights >= graded.limit_bytes
-    if over:
-        relation = "≤" if graded.limit_inclusive else "<"
-        raise BundleError(f"{graded.module}: weights are {weights} bytes, the limit is {relation} {graded.limit_bytes}")
+    try:
+        graded.check_size((folder / graded.weights).stat().st_size)
+    except DataError as error:
+        raise BundleError(f"{graded.module}: {error}") from None
     batch = scratch / f"batch-{graded.question}.pt"
     torch.save(real_batch(graded.question), batch)
     elsewhere = scratch / "elsewhere"
@@ -231,7 +181,7 @@ def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
         for graded in GRADED:
             if graded.question not in fetched:
                 continue
-            for name in (graded.module, *graded.companions):
+            for name in graded.files:
                 if (fetched[graded.question] / name).is_file():
                     shutil.copy(fetched[graded.question] / name, staging / name)
             try:

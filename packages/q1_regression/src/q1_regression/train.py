@@ -189,7 +189,6 @@ def train(config: TrainConfig, files: dict[str, Path], output: Path | None = Non
         (output / "summary.json").write_text(json.dumps(summary, indent=2))
         for part, result in results.items():
             save_sklearn_model(result["model"], output / f"model_{part}")
-        mlflow.log_artifacts(str(output), "deliverable")
     return summary
 
 

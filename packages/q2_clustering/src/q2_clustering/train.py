@@ -92,7 +92,6 @@ def train(config: TrainConfig, path: Path, output: Path | None = None) -> dict:
     log_sklearn_model(plane, "model_pca2", X.head(5))
     if output is not None:
         (output / "summary.json").write_text(json.dumps({"metrics": metrics, "mappings": mappings}, indent=2))
-        mlflow.log_artifacts(str(output), "deliverable")
     return metrics
 
 

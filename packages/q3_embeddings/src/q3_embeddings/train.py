@@ -120,7 +120,6 @@ def train(config: TrainConfig, path: Path, output: Path | None = None) -> dict:
     log_figure(_candidates_figure(candidates, chosen, config.min_stability), "settings_compared")
     if output is not None:
         (output / RESULT_FILE).write_text(result_text)
-        mlflow.log_artifacts(str(output), "deliverable")
     return {**metrics, f"sim_{config.query_node}": query}
 
 

@@ -11,13 +11,14 @@ from padl_shared.contract import import_deliverable
 from padl_shared.metrics import mae, r2
 
 from q4_waist.data import DEFAULT_FILE, load_measurements
+from q4_waist.deliverable import GRADED, INTERVAL_FILE
 from q4_waist.train import QUESTION
 
 
 def score(path: Path, folder: Path) -> dict:
     x, y, dropped = load_measurements(path)
-    predicted = import_deliverable(folder / "predict_waist.py").predict(torch.tensor(x)).squeeze(1).numpy()
-    halfwidth = json.loads((folder / "predict_waist_interval.json").read_text())["halfwidth_mm"]
+    predicted = import_deliverable(folder / GRADED.module).predict(torch.tensor(x)).squeeze(1).numpy()
+    halfwidth = json.loads((folder / INTERVAL_FILE).read_text())["halfwidth_mm"]
     return {"mae": mae(y, predicted), "r2": r2(y, predicted), "n": int(len(y)),
             "interval_coverage": float(np.mean(np.abs(y - predicted) <= halfwidth)),
             "interval_halfwidth_mm": halfwidth, "rows_dropped_incomplete": dropped}

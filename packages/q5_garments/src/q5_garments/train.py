@@ -1,62 +1,66 @@
-"""Question 5: train the garment CNN from scratch on distractor-augmented photos; score a stratified
-held-out split clean and with synthetic distractors; write predict_class.py with its weights."""
+"""Question 5: the garment CNN, trained from scratch on distractor-augmented photos. The pipeline: load once
+(``run_training``) → split (a stratified hold-out, or none for the refit) → fit → score the held-out photos clean
+and with synthetic distractors → write predict_class.py with its weights."""
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from padl_shared.errors import DataError
-from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 from sklearn.model_selection import train_test_split
+from torch import nn
 from tqdm.auto import tqdm
 
+from q5_garments import figures
 from q5_garments.augment import augment_batch, distort
 from q5_garments.data import CLASSES, DEFAULT_FOLDER, load_folder, originals
-from q5_garments.deliverable import predict_class
+from q5_garments.deliverable import GRADED
 from q5_garments.deliverable.predict_class import GarmentNet, resize
 
 QUESTION = "q5_garments"
-WEIGHT_LIMIT_BYTES = 20 * 2**20
 
 
 @dataclasses.dataclass
 class TrainConfig:
     data: str | None = None  # a folder with class_0/ class_1/ class_2/; None: garment_images/ from the default places
     seed: int = 0
-    resolution: int = 96  # the network's input side; photos are downsized once, before training. In channels-last
-    #                       96 px costs 80 px's old epoch time; on five splits it scored 0.965 clean against 0.959
-    source_resolution: int | None = None  # the side the training photos are kept at, from which the augmentation
-    #                                       samples each input; None: the input's. 128 (sharper crops) gained nothing
-    width: int = 32
-    epochs: int = 150  # 8.3 minutes wall on 2 CPU cores (3.2 s an epoch), inside the 10-minute budget
+    resolution: int = 96  # the network's input side; photos are downsized once, before training
+    width: int = 32  # channels of the first stage; the later stages use 2×, 4× and 8×
+    epochs: int = 150
     batch_size: int = 32
-    lr: float = 3e-3
+    lr: float = 3e-3  # AdamW's one-cycle peak
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
-    balance_classes: bool = False  # the test photos come from the same sources, so share the training prior:
-    #                                the unweighted loss maximises accuracy; True weights classes equally
     val_fraction: float = 0.2  # stratified hold-out, scored clean and with synthetic distractors
-    eval_every: int = 5  # the held-out check for the curves, every few epochs and the last: each costs 0.23 s,
-    #                      6 % of an epoch, and the whole run has to fit in 10 minutes
+    eval_every: int = 5  # the held-out check for the curves, every few epochs and on the last
     limit_per_class: int | None = None  # quick runs and tests
     device: str | None = None
-    refit: bool = False  # train on every photo (no held-out split) for the split run's optimiser steps: the
-    #                      model to hand in once a split run has measured the recipe. 25 % more photos at the
-    #                      same steps (1,099 → 1,374) scored +1.2 points clean, +1.2 distorted on five splits
+    refit: bool = False  # train on every photo (nothing held out) for the split run's optimiser steps: the model to
+    #                      hand in once a split run has measured the recipe
 
 
-def class_weights(labels: torch.Tensor) -> torch.Tensor:
-    """Inverse-frequency weights (mean 1): each class counts equally in the loss despite the imbalance."""
-    counts = torch.bincount(labels, minlength=len(CLASSES)).float().clamp_min(1)
-    weights = counts.sum() / (len(CLASSES) * counts)
-    return weights / weights.mean()
+def adamw(parameters, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pieces:
+    """The parts of the recipe a benchmark may swap (benchmarks/q5_variants.py); the defaults are the recipe's."""
+
+    augment: Callable = augment_batch  # (uint8 photos, generator, side) → float inputs in [0, 1]
+    network: Callable = GarmentNet  # (width, resolution) → the network
+    optimiser: Callable = adamw  # (parameters, lr, weight_decay) → the optimiser
+
+
+def load(config: TrainConfig, folder: Path, cache_dir: Path | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The photos as uint8 N×3×256×256 and their labels (``limit_per_class`` of each, for quick runs), decoded and
+    validated."""
+    return load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)
 
 
 def memory_layout(width: int) -> torch.memory_format:
@@ -77,48 +81,6 @@ def predict_logits(model: GarmentNet, images: torch.Tensor, device, batch: int =
 def _accuracy_by_class(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     return {str(label): float(np.mean(predicted[truth == label] == label)) for label in range(len(CLASSES))
             if np.any(truth == label)}
-
-
-def _confusion_figure(truth, predicted, title):
-    figure, axis = plt.subplots(figsize=(5, 4.5))
-    matrix = confusion_matrix(truth, predicted, labels=list(range(len(CLASSES))))
-    ConfusionMatrixDisplay(matrix, display_labels=CLASSES).plot(ax=axis, colorbar=False)
-    axis.set_title(title)
-    figure.tight_layout()
-    return figure
-
-
-def _misclassified_figure(images, truth, predicted, limit: int = 16):
-    wrong = np.flatnonzero(truth != predicted)[:limit]
-    columns = 4
-    rows = max(1, int(np.ceil(len(wrong) / columns)))
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 2.5, rows * 2.7), squeeze=False)
-    for axis in axes.flat:
-        axis.axis("off")
-    for axis, index in zip(axes.flat, wrong):
-        axis.imshow(images[index].permute(1, 2, 0).numpy())
-        axis.set_title(f"true {CLASSES[truth[index]]}\nsaid {CLASSES[predicted[index]]}", fontsize=8)
-    figure.suptitle(f"{len(np.flatnonzero(truth != predicted))} held-out photos misclassified (clean)")
-    figure.tight_layout()
-    return figure
-
-
-def _curves_figure(history: list[dict]):
-    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
-    epochs = [h["epoch"] for h in history]
-    loss_axis.plot(epochs, [h["train_loss"] for h in history], label="training")
-    accuracy_axis.plot(epochs, [h["train_accuracy"] for h in history], label="training (augmented)")
-    checked = [h for h in history if "val_loss" in h]  # every eval_every epochs; a refit has no held-out photos
-    if checked:
-        loss_axis.plot([h["epoch"] for h in checked], [h["val_loss"] for h in checked], "o-", label="held-out")
-        accuracy_axis.plot([h["epoch"] for h in checked], [h["val_accuracy"] for h in checked], "o-",
-                           label="held-out (clean)")
-    loss_axis.set(xlabel="epoch", ylabel="cross-entropy")
-    loss_axis.legend()
-    accuracy_axis.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1))
-    accuracy_axis.legend()
-    figure.tight_layout()
-    return figure
 
 
 def split_rows(labels: torch.Tensor, copies_of: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -150,18 +112,17 @@ def epochs_to_run(config: TrainConfig) -> int:
 
 
 def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
-        validation: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[GarmentNet, list[dict]]:
-    """A network trained from scratch on uint8 photos (at ``source_resolution``; each input is sampled from them at
-    the network's resolution) and its per-epoch history, logged to the active MLflow run; ``validation`` (float
-    photos at the network's resolution, labels) is scored every ``eval_every`` epochs and on the last."""
+        validation: tuple[torch.Tensor, torch.Tensor] | None, pieces: Pieces = Pieces()) -> tuple[nn.Module, list]:
+    """A network trained from scratch on uint8 photos at the network's resolution, and its per-epoch history,
+    logged to the active MLflow run; ``validation`` (float photos at the network's resolution, labels) is scored
+    every ``eval_every`` epochs and on the last."""
     import mlflow
     from padl_shared.device import autocast
 
     generator = torch.Generator().manual_seed(config.seed)
     layout = memory_layout(config.width)
-    model = GarmentNet(config.width, config.resolution).to(device, memory_format=layout)
-    weights = class_weights(labels).to(device) if config.balance_classes else None
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    model = pieces.network(config.width, config.resolution).to(device, memory_format=layout)
+    optimiser = pieces.optimiser(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     epochs, batches = epochs_to_run(config), int(np.ceil(len(labels) / config.batch_size))
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=epochs * batches)
     history, held_out_accuracy = [], None  # the latest check's, kept on the progress bar between checks
@@ -170,11 +131,11 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         model.train()
         epoch_start, total_loss, correct = time.perf_counter(), 0.0, 0
         for batch in torch.randperm(len(labels), generator=generator).split(config.batch_size):
-            inputs = augment_batch(photos[batch], generator, config.resolution).to(device, memory_format=layout)
+            inputs = pieces.augment(photos[batch], generator, config.resolution).to(device, memory_format=layout)
             targets = labels[batch].to(device)
             with autocast(device):  # bf16 where the hardware has it: about 1.8× faster a step on this CPU
                 logits = model(inputs).float()
-            loss = F.cross_entropy(logits, targets, weight=weights, label_smoothing=config.label_smoothing)
+            loss = F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -208,10 +169,10 @@ def score_held_out(model: GarmentNet, images: torch.Tensor, labels: torch.Tensor
         **{f"accuracy_class_{k}": v for k, v in _accuracy_by_class(truth, clean).items()},
         **{f"accuracy_distorted_class_{k}": v for k, v in _accuracy_by_class(truth, distorted).items()},
     }
-    log_figure(_confusion_figure(truth, clean, f"held-out, clean ({metrics['accuracy']:.3f})"), "confusion_clean")
-    log_figure(_confusion_figure(truth, distorted, f"held-out, distorted ({metrics['accuracy_distorted']:.3f})"),
+    log_figure(figures.confusion(truth, clean, f"held-out, clean ({metrics['accuracy']:.3f})"), "confusion_clean")
+    log_figure(figures.confusion(truth, distorted, f"held-out, distorted ({metrics['accuracy_distorted']:.3f})"),
                "confusion_distorted")
-    log_figure(_misclassified_figure(images, truth, clean), "misclassified")
+    log_figure(figures.misclassified(images, truth, clean), "misclassified")
     return metrics
 
 
@@ -226,35 +187,31 @@ def refit_conclusion(config: TrainConfig, photos: int, split_run) -> str:
             f"{split_run.data.metrics['accuracy_distorted']:.3f} with synthetic distractors, on fewer training photos.")
 
 
-def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | None = None) -> dict:
-    """Train on the training split (or every photo, refitting), score the held-out split clean and distorted,
-    write the deliverable into ``output`` and log everything to the active MLflow run; the metrics."""
-    import mlflow
+def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], output: Path,
+          pieces: Pieces = Pieces()) -> dict:
+    """Split ``garments`` (``data.load_folder``'s uint8 photos and labels), train on the training split (or every
+    photo, refitting), score the held-out split clean and distorted, write the deliverable into ``output`` and log
+    to the active run; the metrics."""
     from padl_shared.device import select_device
-    from padl_shared.tracking import link_split_run, log_figure
+    from padl_shared.tracking import link_split_run, log_figure, record_result
 
-    images, labels = load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)
+    images, labels = garments
     copies_of = originals(images)
     train_rows, val_rows = split_rows(labels, copies_of, config)
     device = select_device(config.device)
-    source = config.source_resolution or config.resolution
-    photos = resize(images[train_rows].float(), source).round().clamp(0, 255).to(torch.uint8)
+    photos = resize(images[train_rows].float(), config.resolution).round().clamp(0, 255).to(torch.uint8)
     val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
     validation = (resize(val_images, config.resolution), val_labels) if len(val_rows) else None  # resized once
     started = time.perf_counter()
-    model, history = fit(config, photos, labels[train_rows], device, validation)
+    model, history = fit(config, photos, labels[train_rows], device, validation, pieces)
     train_minutes = (time.perf_counter() - started) / 60
 
     model = model.cpu().eval()  # scored and shipped as the deliverable runs: float32
-    weights_file = output / "predict_class_weights.pt"
-    torch.save({"width": config.width, "resolution": config.resolution, "state": model.state_dict()}, weights_file)
-    shutil.copy(predict_class.__file__, output / "predict_class.py")
+    saved = {"width": config.width, "resolution": config.resolution, "state": model.state_dict()}
     metrics = {"n_train": int(len(train_rows)), "n_val": int(len(val_rows)), "train_minutes": train_minutes,
                "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
-               "weights_bytes": weights_file.stat().st_size, **copies_found(labels, copies_of)}
-    if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
-        raise DataError(f"{weights_file.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
-    log_figure(_curves_figure(history), "curves")
+               "weights_bytes": GRADED.write(output, saved), **copies_found(labels, copies_of)}
+    log_figure(figures.curves(history), "curves")
     if validation is None:
         conclusion = refit_conclusion(config, metrics["n_train"], link_split_run(config))
     else:
@@ -266,14 +223,12 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
         conclusion += (f" {metrics['copied_photos']} photos are exact copies of others "
                        f"({metrics['copies_labelled_otherwise']} under another class); each stays on its "
                        "original's side of the held-out split.")
-    mlflow.log_metrics(metrics)
-    mlflow.set_tag("conclusion", conclusion)
-    mlflow.log_artifacts(str(output), "deliverable")
+    record_result(metrics, conclusion)
     return metrics
 
 
 def run_training(args) -> dict:
-    """The `train` command: validate the folder, then train inside a tagged MLflow run."""
+    """The `train` command: load and validate the photos once, then train inside a tagged MLflow run."""
     from padl_shared.cli import apply_train_options
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
@@ -281,9 +236,7 @@ def run_training(args) -> dict:
     config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=args.refit), args,
                                  fast={"epochs": 3, "width": 16, "resolution": 64})
     folder = resolve_data(DEFAULT_FOLDER, config.data)
-    cache_dir = repo_root() / ".cache"
-    load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)  # decode and validate first
+    garments = load(config, folder, repo_root() / ".cache")  # bad input fails here, before a run or an output exists
     name = f"q5 cnn w{config.width} r{config.resolution} e{epochs_to_run(config)} seed={config.seed}"
     return train_in_run(QUESTION, "q5", name + (" refit on every photo" if config.refit else ""), config,
-                        {"garments": folder},
-                        lambda output: train(config, folder, output, cache_dir))
+                        {"garments": folder}, lambda output: train(config, garments, output))

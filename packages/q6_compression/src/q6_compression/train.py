@@ -1,30 +1,28 @@
-"""Question 6: train the 16-number face codec, validate on seen and unseen people against a PCA
-baseline, log curves and figures, and write compress_images.py with its weights."""
+"""Question 6: the 16-number face codec. The pipeline: load once (``run_training``) → split by person (seen and
+unseen people; none held out for the refit) → fit → score with the grader's SSIM beside a PCA and a thumbnail →
+write compress_images.py with its weights."""
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from padl_shared.errors import DataError
 from padl_shared.metrics import ssim_per_image
 from sklearn.decomposition import PCA
 from tqdm.auto import tqdm
 
+from q6_compression import figures
 from q6_compression.data import DEFAULT_FOLDER, lfw_faces, load_faces, person_of, split_by_person
-from q6_compression.deliverable import compress_images
+from q6_compression.deliverable import GRADED, compress_images
 from q6_compression.deliverable.compress_images import LATENT, REFINE_STEPS, FaceCodec, refine
 from q6_compression.deliverable.compress_images import ssim_per_image as differentiable_ssim
 
 QUESTION = "q6_compression"
-WEIGHT_LIMIT_BYTES = 20_000_000
-SET_TITLES = {"seen": "seen people", "unseen": "unseen people", "other_camera": "faces from other cameras (LFW)"}
 
 
 @dataclasses.dataclass
@@ -32,43 +30,34 @@ class TrainConfig:
     data: str | None = None  # a folder of 192×160 faces named <person>_…; None: face_images/ from the default places
     seed: int = 0
     width: int = 32  # channels of the first layer; deeper layers use 2× and 4×
-    details: int = 512  # learned whole-face images the detail path mixes; 0 turns the path off. After 40 epochs,
-    #                     held-out seen-people SSIM was 0.803 / 0.833 / 0.848 / 0.855 / 0.857 / 0.861 with
-    #                     0 / 128 / 256 / 384 / 512 / 768 of them, unseen 0.71 throughout
-    deform: int = 128  # hidden units of the path that bends the decoded face by a smooth learned field; 0: off.
-    #                    Seen / unseen SSIM after 180 epochs, seed 0: 0.906 / 0.756 without, 0.914 / 0.772 with 128;
-    #                    seed 1 (another split): 0.905 / 0.753 without, 0.907 / 0.765 with 128. Seed 2: 0.903 / 0.729
-    #                    without; with 128 it stalled (loss 0.265 after 70 epochs, 0.179 without) until the field was
-    #                    scaled (FIELD_SCALE): 0.915 / 0.748, and seed 0 0.915 / 0.774. A 24×20 field: 0.893 / 0.762,
-    #                    6×5: 0.904 / 0.770 (both unscaled)
-    epochs: int = 180  # 13.0 minutes wall on 2 CPU cores (3.95 s an epoch, then scoring); this machine's speed drifts
-    #                    by about 10 % between runs (3.65–4.0 s an epoch), which leaves room under the 15-minute budget
-    batch_size: int = 16  # more updates per epoch: reaches a given SSIM in fewer CPU-minutes than 32
+    details: int = 512  # learned whole-face images the detail path mixes; 0 turns the path off
+    deform: int = 128  # hidden units of the path that bends the decoded face by a smooth learned field; 0: off
+    epochs: int = 180
+    batch_size: int = 16  # more updates an epoch: a given SSIM in fewer CPU-minutes than 32
     lr: float = 3e-3
     flip: bool = True  # mirror half the faces each batch: a mirrored face is another plausible face
     weight_decay: float = 1e-4
     warp: float = 1.0  # small random rotations, scalings and shifts of a share of the training faces (0: none)
     warp_until: float = 0.75  # that share falls from all faces to none over this part of the run: new face shapes
-    #                           early help with unseen people, aligned faces late keep seen ones sharp. Seen / unseen
-    #                           SSIM after 150 epochs: 0.901 / 0.731 without warps, 0.902 / 0.743 with 0.5,
-    #                           0.893 / 0.764 with 1, 0.899 / 0.753 with 0.75 (pytorch-msssim loss). After 180 with
-    #                           the loss below: 0.906 / 0.756 with 0.75, 0.902 / 0.765 with 0.9, 0.899 / 0.767 with 1
-    ssim_weight: float = 0.85  # loss = w·(1 − SSIM) + (1 − w)·L1, at the network's half resolution. Seen / unseen
-    #                            after 180 epochs, mean of seeds 0–2: 0.916 / 0.763 with 0.85, 0.918 / 0.763 with 1
-    ssim_window: int = 4  # the SSIM in the loss is the grader's (uniform window, sample covariance) with a 4×4 window
-    #                       at half resolution, about its 7×7 at full. Against pytorch-msssim's 11×11 Gaussian, after
-    #                       150 epochs: seen / unseen 0.903 / 0.755 against 0.899 / 0.753, and an epoch a fifth faster
+    #                           early help with unseen people, aligned faces late keep seen ones sharp
+    ssim_weight: float = 0.85  # loss = w·(1 − SSIM) + (1 − w)·L1, at the network's half resolution
+    ssim_window: int = 4  # the grader's SSIM (uniform window) with a 4×4 window at half resolution, about its 7×7
     unseen_people: int = 4  # every photo of these people is held out
     seen_fraction: float = 0.1  # and this share of the other people's photos
     other_camera: int = 100  # also score this many faces from other cameras (scikit-image's LFW sample, at most
-    #                          100; 0: none), the issue's report beside Yale B. A refit, holding out nobody, scores them
+    #                          100; 0: none)
     eval_every: int = 10
     limit: int | None = None  # only the first N images (quick runs and tests)
     device: str | None = None
     refit: bool = False  # train on every face of every person (nothing held out) for the split run's optimiser
-    #                      steps: the codec to hand in once a split run has measured the recipe. The grader's
-    #                      "people seen in training" are everyone in face_images/, the 4 people the split holds
-    #                      out included, and a codec that never saw them scores about 0.77 on their photos
+    #                      steps: the codec to hand in once a split run has measured the recipe
+
+
+@dataclasses.dataclass(frozen=True)
+class Pieces:
+    """The parts of the recipe a benchmark may swap (benchmarks/q6_variants.py); the default is the recipe's."""
+
+    codec: Callable = FaceCodec  # (width, details, deform) → the codec, which compress_images.py must load
 
 
 def codec_loss(reconstruction: torch.Tensor, target: torch.Tensor, ssim_weight: float, window: int) -> torch.Tensor:
@@ -128,83 +117,18 @@ def baselines(train_images: torch.Tensor, sets: dict[str, torch.Tensor], seed: i
     return scores
 
 
-def _grid_figure(originals, reconstructions, scores, title):
-    """Best, median and worst three reconstructions, each beside its original."""
-    order = np.argsort(scores)
-    picks = {"worst": order[:3], "median": order[len(order) // 2 - 1: len(order) // 2 + 2], "best": order[-3:]}
-    figure, axes = plt.subplots(3, 6, figsize=(12, 7.5))
-    for row, (label, indices) in enumerate(picks.items()):
-        for column, index in enumerate(indices):
-            axes[row, 2 * column].imshow(originals[index, 0], cmap="gray", vmin=0, vmax=1)
-            axes[row, 2 * column + 1].imshow(reconstructions[index, 0], cmap="gray", vmin=0, vmax=1)
-            axes[row, 2 * column + 1].set_title(f"{label}: {scores[index]:.3f}", fontsize=9)
-    for axis in axes.flat:
-        axis.axis("off")
-    figure.suptitle(f"{title}: original | reconstruction (SSIM)")
-    figure.tight_layout()
-    return figure
-
-
-def _histogram_figure(scores: dict[str, np.ndarray]):
-    figure, axis = plt.subplots(figsize=(6, 4))
-    for name, values in scores.items():
-        axis.hist(values, bins=30, range=(0, 1), alpha=0.6, label=f"{SET_TITLES[name]} (mean {values.mean():.3f})")
-    axis.set(xlabel="SSIM per image", ylabel="images", title="Reconstruction SSIM")
-    axis.legend()
-    figure.tight_layout()
-    return figure
-
-
-def _latent_sweep_figure(model: FaceCodec, train_images: torch.Tensor, device):
-    """Each latent dimension swept from −2 to +2 standard deviations around the mean code."""
-    model.eval()
-    with torch.no_grad():
-        codes = torch.cat([model.encode(chunk.to(device).float() / 255).cpu() for chunk in train_images.split(64)])
-        mean, std = codes.mean(0), codes.std(0)
-        steps = torch.linspace(-2, 2, 5)
-        sweep = mean.repeat(LATENT * len(steps), 1)
-        for dim in range(LATENT):
-            sweep[dim * len(steps):(dim + 1) * len(steps), dim] += steps * std[dim]
-        images = model.decode(sweep.to(device)).cpu()
-    figure, axes = plt.subplots(LATENT, len(steps), figsize=(len(steps) * 1.2, LATENT * 1.4))
-    for index, axis in enumerate(axes.flat):
-        axis.imshow(images[index, 0], cmap="gray", vmin=0, vmax=1)
-        axis.axis("off")
-    for dim in range(LATENT):
-        axes[dim, 0].set_title(f"z{dim}", fontsize=7, loc="left")
-    figure.suptitle("Latent sweep: −2σ … +2σ", fontsize=9)
-    figure.tight_layout()
-    return figure
-
-
-def _curves_figure(history: list[dict]):
-    figure, loss_axis = plt.subplots(figsize=(6, 4))
-    epochs = [h["epoch"] for h in history]
-    loss_axis.plot(epochs, [h["train_loss"] for h in history], color="tab:blue", label="training loss")
-    loss_axis.set(xlabel="epoch", ylabel="training loss")
-    checked = [h for h in history if any(key.startswith("epoch_ssim_") for key in h)]
-    if checked:
-        ssim_axis = loss_axis.twinx()
-        for name, colour in (("seen", "tab:green"), ("unseen", "tab:red"), ("other_camera", "tab:purple")):
-            if f"epoch_ssim_{name}" in checked[0]:
-                ssim_axis.plot([h["epoch"] for h in checked], [h[f"epoch_ssim_{name}"] for h in checked], "o-",
-                               color=colour, label=f"SSIM, {SET_TITLES[name]} (encoder's codes)")
-        ssim_axis.set(ylabel="held-out SSIM", ylim=(0, 1))
-    figure.legend(loc="lower center", ncol=3, fontsize=8)
-    figure.tight_layout(rect=(0, 0.08, 1, 1))
-    return figure
-
-
-def load_split(config: TrainConfig, folder: Path, cache_dir: Path | None):
-    """The faces (the first ``limit`` of them), their file names and their rows: training, seen people and
-    unseen people, split by person; a refit trains on every face and holds none of them out."""
+def load(config: TrainConfig, folder: Path, cache_dir: Path | None) -> tuple[torch.Tensor, list[str]]:
+    """The faces (the first ``limit`` of them, for quick runs) and their file names, decoded and validated."""
     images, names = load_faces(folder, cache_dir)
-    if config.limit:
-        images, names = images[: config.limit], names[: config.limit]
+    return (images[: config.limit], names[: config.limit]) if config.limit else (images, names)
+
+
+def split(config: TrainConfig, names: list[str]) -> dict[str, np.ndarray]:
+    """Rows of training, seen people and unseen people, split by person; a refit trains on every face."""
     if config.refit:
         every = np.arange(len(names))
-        return images, names, {"train": every, "seen": every[:0], "unseen": every[:0]}
-    return images, names, split_by_person(names, config.unseen_people, config.seen_fraction, config.seed)
+        return {"train": every, "seen": every[:0], "unseen": every[:0]}
+    return split_by_person(names, config.unseen_people, config.seen_fraction, config.seed)
 
 
 def epochs_to_run(config: TrainConfig, names: list[str]) -> int:
@@ -217,14 +141,14 @@ def epochs_to_run(config: TrainConfig, names: list[str]) -> int:
 
 
 def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, torch.Tensor], epochs: int,
-        device) -> tuple[FaceCodec, list[dict]]:
+        device, pieces: Pieces = Pieces()) -> tuple[FaceCodec, list[dict]]:
     """A codec trained on uint8 faces (on ``device``), and its per-epoch history, logged to the active MLflow
     run; the ``held_out`` sets are scored with the encoder's codes every ``eval_every`` epochs."""
     import mlflow
     from padl_shared.device import autocast
 
     generator = torch.Generator().manual_seed(config.seed)
-    model = FaceCodec(config.width, config.details, config.deform).to(device)
+    model = pieces.codec(config.width, config.details, config.deform).to(device)
     # fused: one kernel for all parameters instead of a dozen per tensor, a step 22 % faster on this CPU
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
     batches_per_epoch = int(np.ceil(len(train_images) / config.batch_size))
@@ -276,8 +200,9 @@ def score_held_out(shipped: FaceCodec, held_out: dict[str, torch.Tensor], device
         metrics[f"ssim_{name}"] = float(scores[name].mean())
         metrics[f"encoder_only_ssim_{name}"] = float(ssim_per_image(originals, reconstruct(shipped, faces,
                                                                                           device)).mean())
-        log_figure(_grid_figure(originals, reconstructions, scores[name], SET_TITLES[name]), f"reconstructions_{name}")
-    log_figure(_histogram_figure(scores), "ssim_histogram")
+        grid = figures.reconstructions(originals, reconstructions, scores[name], figures.SET_TITLES[name])
+        log_figure(grid, f"reconstructions_{name}")
+    log_figure(figures.ssim_histogram(scores), "ssim_histogram")
     return metrics
 
 
@@ -293,38 +218,34 @@ def refit_conclusion(config: TrainConfig, faces: int, epochs: int, split_run) ->
             f"and {metrics['ssim_unseen']:.3f} on people never seen. This codec has seen every person here.")
 
 
-def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | None = None) -> dict:
-    """Train on the training split (or every face, refitting), score seen/unseen people and faces from other
-    cameras with scikit-image SSIM beside two baselines, write the deliverable into ``output`` and log everything
-    to the active MLflow run; the metrics."""
+def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Path, pieces: Pieces = Pieces()) -> dict:
+    """Split ``faces`` (``load``'s uint8 images and file names) by person, train on the training split (or every
+    face, refitting), score seen and unseen people and faces from other cameras with scikit-image SSIM beside two
+    baselines, write the deliverable into ``output`` and log to the active run; the metrics."""
     import mlflow
     from padl_shared.device import select_device
-    from padl_shared.tracking import link_split_run, log_figure
+    from padl_shared.tracking import link_split_run, log_figure, record_result
 
-    images, names, split = load_split(config, folder, cache_dir)
+    images, names = faces
+    rows = split(config, names)
     device = select_device(config.device)
-    train_images = images[split["train"]]
-    held_out = {name: images[split[name]] for name in ("seen", "unseen") if len(split[name])}
+    train_images = images[rows["train"]]
+    held_out = {name: images[rows[name]] for name in ("seen", "unseen") if len(rows[name])}
     if config.other_camera:
         held_out["other_camera"] = lfw_faces(config.other_camera)
     epochs = epochs_to_run(config, names)
     started = time.perf_counter()
-    model, history = fit(config, train_images.to(device), held_out, epochs, device)
+    model, history = fit(config, train_images.to(device), held_out, epochs, device, pieces)
     train_minutes = (time.perf_counter() - started) / 60
 
-    weights = output / "compress_images_weights.pt"
     state = {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
     architecture = {"width": config.width, "details": config.details, "deform": config.deform}
-    torch.save({**architecture, "state": state}, weights)  # float16 halves it
-    shutil.copy(compress_images.__file__, output / "compress_images.py")
-    shipped = compress_images.load(weights).to(device)  # scored as it ships: float16 weights, refined codes
-    metrics = {"n_train": len(split["train"]), "n_seen": len(split["seen"]), "n_unseen": len(split["unseen"]),
-               "n_other_camera": len(held_out.get("other_camera", [])),
-               "train_minutes": train_minutes,
+    weights_bytes = GRADED.write(output, {**architecture, "state": state})  # float16 halves it
+    shipped = compress_images.load(output / GRADED.weights).to(device)  # scored as it ships: float16, refined codes
+    metrics = {"n_train": len(rows["train"]), "n_seen": len(rows["seen"]), "n_unseen": len(rows["unseen"]),
+               "n_other_camera": len(held_out.get("other_camera", [])), "train_minutes": train_minutes,
                "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
-               "weights_bytes": weights.stat().st_size}
-    if metrics["weights_bytes"] > WEIGHT_LIMIT_BYTES:
-        raise DataError(f"{weights.name}: {metrics['weights_bytes']} bytes, the limit is {WEIGHT_LIMIT_BYTES}")
+               "weights_bytes": weights_bytes}
     if held_out:
         metrics |= score_held_out(shipped, held_out, device) | baselines(train_images, held_out, config.seed)
     if not config.refit:
@@ -333,23 +254,21 @@ def train(config: TrainConfig, folder: Path, output: Path, cache_dir: Path | Non
             f"{metrics['ssim_unseen']:.3f} on people never seen (16-component PCA: {metrics['pca_ssim_seen']:.3f} "
             f"and {metrics['pca_ssim_unseen']:.3f}). The gap between the two is how much of the 16 numbers' quality "
             "comes from knowing the person.")
-        mlflow.set_tag("unseen_people", " ".join(sorted({person_of(names[row]) for row in split["unseen"]})))
+        mlflow.set_tag("unseen_people", " ".join(sorted({person_of(names[row]) for row in rows["unseen"]})))
     else:
         conclusion = refit_conclusion(config, metrics["n_train"], epochs, link_split_run(config))
     if "other_camera" in held_out:
         conclusion += (f" On {metrics['n_other_camera']} faces from other cameras (LFW, upsampled from 25×25): "
                        f"{metrics['ssim_other_camera']:.3f}, against {metrics['thumbnail_ssim_other_camera']:.3f} "
                        "for a 4×4 thumbnail, a 16-number codec that knows nothing of faces.")
-    mlflow.log_metrics(metrics)
-    mlflow.set_tag("conclusion", conclusion)
-    log_figure(_curves_figure(history), "curves")
-    log_figure(_latent_sweep_figure(shipped.cpu(), train_images, "cpu"), "latent_sweep")
-    mlflow.log_artifacts(str(output), "deliverable")
+    record_result(metrics, conclusion)
+    log_figure(figures.curves(history), "curves")
+    log_figure(figures.latent_sweep(shipped.cpu(), train_images, "cpu"), "latent_sweep")
     return metrics
 
 
 def run_training(args) -> dict:
-    """The `train` command: validate the folder, then train inside a tagged MLflow run."""
+    """The `train` command: load and validate the faces once, then train inside a tagged MLflow run."""
     from padl_shared.cli import apply_train_options
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
@@ -357,9 +276,7 @@ def run_training(args) -> dict:
     config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=args.refit), args,
                                  fast={"epochs": 3, "width": 16, "details": 64})
     folder = resolve_data(DEFAULT_FOLDER, config.data)
-    cache_dir = repo_root() / ".cache"
-    _, names, _ = load_split(config, folder, cache_dir)  # decode (and validate) once, before a run or output is touched
-    name = (f"q6 codec w{config.width} d{config.details} f{config.deform} e{epochs_to_run(config, names)} "
+    faces = load(config, folder, repo_root() / ".cache")  # bad input fails here, before a run or an output exists
+    name = (f"q6 codec w{config.width} d{config.details} f{config.deform} e{epochs_to_run(config, faces[1])} "
             f"seed={config.seed}") + (" refit on every face" if config.refit else "")
-    return train_in_run(QUESTION, "q6", name, config, {"faces": folder},
-                        lambda output: train(config, folder, output, cache_dir))
+    return train_in_run(QUESTION, "q6", name, config, {"faces": folder}, lambda output: train(config, faces, output))

@@ -31,7 +31,7 @@ class Residual(nn.Module):
 class GarmentNet(nn.Module):
     """A small ResNet that halves the resolution in its first layer: most work runs at 1/4 size and below."""
 
-    def __init__(self, width: int = 32, resolution: int = 80):
+    def __init__(self, width: int, resolution: int):
         super().__init__()
         self.resolution = resolution
         self.register_buffer("mean", torch.full((1, 3, 1, 1), 0.5))

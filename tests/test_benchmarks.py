@@ -1,0 +1,53 @@
+"""Every variant of the benchmarks runs: one tiny split run each, on generated data, as the benchmark would train it
+(so that a change to the recipe cannot leave a variant behind that no longer runs)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import q5_variants  # noqa: E402
+import q6_variants  # noqa: E402
+from variant_run import train_variant  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def garments(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("garment_images")
+    for label in range(3):
+        (folder / f"class_{label}").mkdir()
+        for index in range(4):
+            pixels = np.full((64, 64, 3), 30 + 40 * index, dtype=np.uint8)
+            pixels[..., label] = 220
+            Image.fromarray(pixels).save(folder / f"class_{label}" / f"{index}.png")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def faces(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("face_images")
+    rng = np.random.default_rng(0)
+    for person in range(4):
+        for photo in range(3):
+            pixels = rng.uniform(0, 255, size=(192, 160)).astype(np.uint8)
+            Image.fromarray(pixels).save(folder / f"yaleB{person:02d}_P{photo}.png")
+    return folder
+
+
+@pytest.mark.parametrize("variant", sorted(q5_variants.VARIANTS))
+def test_every_q5_variant_trains(variant, garments, store):
+    tiny = {"epochs": 1, "width": 4, "resolution": 32, "batch_size": 6, "val_fraction": 0.25, "eval_every": 1}
+    metrics = train_variant(q5_variants.training, "q5", variant, q5_variants.VARIANTS, garments, "garments", **tiny)
+    assert metrics["n_train"] == 9 and 0 <= metrics["accuracy"] <= 1
+
+
+@pytest.mark.parametrize("variant", sorted(q6_variants.VARIANTS))
+def test_every_q6_variant_trains(variant, faces, store):
+    tiny = {"epochs": 1, "width": 4, "details": 8, "deform": 8, "batch_size": 4, "unseen_people": 1,
+            "seen_fraction": 0.2, "other_camera": 0, "eval_every": 1}
+    metrics = train_variant(q6_variants.training, "q6", variant, q6_variants.VARIANTS, faces, "faces", **tiny)
+    assert metrics["n_unseen"] == 3 and 0 < metrics["ssim_seen"] <= 1
