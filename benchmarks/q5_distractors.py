@@ -18,8 +18,8 @@ from padl_shared.contract import import_deliverable
 from padl_shared.paths import repo_root, resolve_data
 from padl_shared.tracking import deliverable_of, latest_run
 from q5_garments.augment import WARP, add_noise, distort, draw_lines
-from q5_garments.data import DEFAULT_FOLDER, load_folder, originals
-from q5_garments.train import QUESTION, TrainConfig, split_rows
+from q5_garments.data import DEFAULT_FOLDER, load_folder, shoots
+from q5_garments.train import QUESTION, TrainConfig, shoot_count, split_rows
 from torchvision.transforms import v2
 
 
@@ -92,10 +92,12 @@ def main() -> None:
     parser.add_argument("--data", help="the folder the run trained on (default: as `invoke train` finds it)")
     args = parser.parse_args()
     run = mlflow.get_run(args.run) if args.run else latest_run(QUESTION, params={"refit": False})
-    config = TrainConfig(seed=int(run.data.params["seed"]), val_fraction=float(run.data.params["val_fraction"]))
+    params = run.data.params
+    config = TrainConfig(seed=int(params["seed"]), val_fraction=float(params["val_fraction"]), fold=int(params["fold"]),
+                         photos_per_shoot=int(params["photos_per_shoot"]))
     images, labels = load_folder(resolve_data(DEFAULT_FOLDER, args.data),
                                  cache_dir=repo_root() / ".cache")
-    _, held_out = split_rows(labels, originals(images), config)
+    _, held_out = split_rows(labels, shoots(images, shoot_count(config, len(images)), config.seed), config)
     photos, truth = images[held_out].float() / 255, labels[held_out]
     with deliverable_of(run.info.run_id) as folder:
         classifier = import_deliverable(folder / "predict_class.py")

@@ -1,3 +1,5 @@
+import json
+
 import mlflow
 import numpy as np
 import pytest
@@ -23,6 +25,9 @@ def test_tiny_training_writes_the_deliverable_and_logs_the_run(measurements, sto
     assert {"mae", "r2", "interval_coverage", "baseline_mae_linear_regression",
             "baseline_mae_gradient_boosting", "rows_dropped_incomplete"} <= set(metrics)
     assert metrics["rows_dropped_incomplete"] == 3 and metrics["n_test"] == 40
+    assert metrics["n_shipped"] == metrics["n_train"] + metrics["n_test"] == 197  # the deliverable: every row
+    interval = json.loads((output / "predict_waist_interval.json").read_text())
+    assert interval["halfwidth_mm"] == metrics["shipped_interval_halfwidth_mm"]
     assert 0 <= metrics["interval_coverage"] <= 1 and metrics["mae"] > 0
     assert sorted(p.name for p in output.iterdir()) == ["predict_waist.py", "predict_waist_interval.json",
                                                         "predict_waist_weights.pt"]

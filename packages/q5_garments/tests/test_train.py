@@ -5,33 +5,61 @@ import numpy as np
 import pytest
 import torch
 from padl_shared.tracking import tracked_run
-from q5_garments.data import load_folder
+from q5_garments.data import load_folder, shoots
 from q5_garments.deliverable.predict_class import GarmentNet
-from q5_garments.train import TrainConfig, copies_found, split_rows, train
-from sklearn.model_selection import train_test_split
+from q5_garments.train import TrainConfig, copies_found, shoot_count, split_rows, train
+from sklearn.metrics import adjusted_rand_score
 
 TINY = dict(width=4, resolution=32, epochs=2, batch_size=6, val_fraction=0.34)
 
 
-def test_copies_of_a_photo_stay_on_one_side_of_the_split():
+def photos_in_shoots(shoots: int, per_shoot: int, seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:
+    """uint8 64×64 photos: each shoot its own background colour, each photo a garment of a random colour on it."""
+    rng = np.random.default_rng(seed)
+    backgrounds = rng.integers(0, 256, size=(shoots, 3))
+    photos, shoot_of = [], []
+    for shoot, background in enumerate(backgrounds):
+        for _ in range(per_shoot):
+            photo = np.empty((3, 64, 64), dtype=np.uint8)
+            photo[:] = (background + rng.integers(-6, 7, size=3)).clip(0, 255)[:, None, None]
+            photo[:, 16:48, 16:48] = rng.integers(0, 256, size=(3, 1, 1))
+            photos.append(photo)
+            shoot_of.append(shoot)
+    return torch.from_numpy(np.stack(photos)), np.array(shoot_of)
+
+
+def test_shoots_are_found_by_their_background_and_copies_share_them():
+    images, truth = photos_in_shoots(shoots=6, per_shoot=5)
+    images[7] = images[22]  # an exact copy, filed in another shoot's place
+    truth[7] = truth[22]
+    found = shoots(images, 6, seed=0)
+    assert adjusted_rand_score(truth, found) == 1.0
+
+
+def test_a_shoot_never_straddles_the_split_and_the_folds_cover_every_photo():
+    labels = torch.tensor(np.tile([0, 0, 1, 2], 30))
+    shoot_of = np.repeat(np.arange(24), 5)  # 24 shoots of 5 photos, classes mixed within each
+    for seed in range(3):
+        held_out_sets = []
+        for fold in range(5):
+            training, held_out = split_rows(labels, shoot_of, TrainConfig(seed=seed, fold=fold, val_fraction=0.2))
+            assert not set(shoot_of[training]) & set(shoot_of[held_out])
+            assert set(labels[held_out].tolist()) == {0, 1, 2}
+            held_out_sets.append(set(held_out.tolist()))
+        assert sorted(row for rows in held_out_sets for row in rows) == list(range(120))
+
+
+def test_the_shoot_count_keeps_two_shoots_a_fold():
+    assert shoot_count(TrainConfig(), 1718) == 86
+    assert shoot_count(TrainConfig(), 18) == 10
+    assert shoot_count(TrainConfig(val_fraction=0.34), 18) == 6
+
+
+def test_copies_are_counted():
     labels = torch.tensor([0] * 10 + [1] * 10 + [2] * 10)
     copies_of = np.arange(30)
     copies_of[[5, 6, 25]] = 0  # two copies under the same class, one under another
     assert copies_found(labels, copies_of) == {"copied_photos": 3, "copies_labelled_otherwise": 1}
-    sides = set()
-    for seed in range(6):
-        training, held_out = split_rows(labels, copies_of, TrainConfig(seed=seed, val_fraction=0.3))
-        assert sorted(np.concatenate([training, held_out]).tolist()) == list(range(30))
-        assert {0, 5, 6, 25} <= set(training.tolist()) or {0, 5, 6, 25} <= set(held_out.tolist())
-        sides.add(0 in held_out)
-    assert sides == {True, False}  # the group is split off as a whole, on either side
-
-
-def test_without_copies_the_split_is_the_plain_stratified_split():
-    labels = torch.tensor([0] * 12 + [1] * 7 + [2] * 8)
-    expected = train_test_split(np.arange(27), test_size=0.2, random_state=3, stratify=labels.numpy())
-    got = split_rows(labels, np.arange(27), TrainConfig(seed=3, val_fraction=0.2))
-    assert [part.tolist() for part in got] == [part.tolist() for part in expected]  # order too: same training
 
 
 def test_network_output_shape():
@@ -44,7 +72,7 @@ def test_tiny_training_logs_and_writes_the_deliverable(garments, store):
     config = TrainConfig(**{**TINY, "epochs": 3}, eval_every=2)
     with tracked_run("q5_test", "t", 0, config, {"garments": garments}) as run:
         metrics = train(config, load_folder(garments), output)
-    assert metrics["n_val"] == 7 and metrics["n_train"] == 11
+    assert metrics["n_val"] == 6 and metrics["n_train"] == 12  # one shoot of three held out
     history = mlflow.MlflowClient().get_metric_history
     assert [m.step for m in history(run.info.run_id, "train_loss")] == [1, 2, 3]
     assert [m.step for m in history(run.info.run_id, "val_accuracy")] == [2, 3]  # every eval_every epochs, and the last
@@ -68,7 +96,7 @@ def test_an_easy_task_is_learned(garments, store):
 
 
 def test_a_refit_trains_on_every_photo_for_the_split_runs_steps(garments, store):
-    split_config = TrainConfig(**{**TINY, "epochs": 3})  # 11 photos: 2 batches of 6 an epoch, 6 steps in all
+    split_config = TrainConfig(**{**TINY, "epochs": 3})  # 12 photos: 2 batches of 6 an epoch, 6 steps in all
     refit_config = dataclasses.replace(split_config, refit=True)  # 18 photos: 3 batches, so 2 epochs
     for name in ("before", "split", "after"):
         (store / name).mkdir()

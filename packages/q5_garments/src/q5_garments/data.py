@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from padl_shared.errors import DataError
 from PIL import Image
 
@@ -69,3 +70,21 @@ def originals(images: torch.Tensor) -> np.ndarray:
     first: dict[bytes, int] = {}
     return np.array([first.setdefault(hashlib.sha1(image.numpy().tobytes()).digest(), row)
                      for row, image in enumerate(images)], dtype=np.int64)
+
+
+def shoots(images: torch.Tensor, count: int, seed: int, batch: int = 256) -> np.ndarray:
+    """A shoot for each photo: k-means into ``count`` clusters of what a shoot shares, the background and the light
+    at the photo's border (the mean colour of each side, 4 px of a 32 px thumbnail, and the border's spread).
+    Photos are taken in shoots (one bed, floor or wall, one light, several garments); a held-out split that keeps
+    each shoot on one side scores photos the way new photos, from other shoots, will be scored."""
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import StandardScaler
+
+    features = []
+    for chunk in images.split(batch):
+        small = F.interpolate(chunk.float() / 255, size=(32, 32), mode="area")
+        sides = (small[..., :4, :], small[..., -4:, :], small[..., :, :4], small[..., :, -4:])
+        border = torch.cat([side.flatten(2) for side in sides], 2)
+        features.append(torch.cat([*(side.mean((2, 3)) for side in sides), border.std(2)], 1))
+    scaled = StandardScaler().fit_transform(torch.cat(features).numpy())
+    return KMeans(min(count, len(images)), n_init=10, random_state=seed).fit_predict(scaled)

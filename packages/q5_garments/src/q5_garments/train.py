@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold
 from torch import nn
 from tqdm.auto import tqdm
 
 from q5_garments import figures
 from q5_garments.augment import augment_batch, distort
-from q5_garments.data import CLASSES, DEFAULT_FOLDER, load_folder, originals
+from q5_garments.data import CLASSES, DEFAULT_FOLDER, load_folder, originals, shoots
 from q5_garments.deliverable import GRADED
 from q5_garments.deliverable.predict_class import GarmentNet, resize
 
@@ -36,7 +36,9 @@ class TrainConfig:
     lr: float = 3e-3  # AdamW's one-cycle peak
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
-    val_fraction: float = 0.2  # stratified hold-out, scored clean and with synthetic distractors
+    val_fraction: float = 0.2  # held out, whole shoots, stratified by class; scored clean and with distractors
+    fold: int = 0  # which of the 1/val_fraction folds is held out (benchmarks/q5_grouped_cv.py runs them all)
+    photos_per_shoot: int = 20  # shoots are found as clusters of about this many photos (see data.shoots)
     eval_every: int = 5  # the held-out check for the curves, every few epochs and on the last
     limit_per_class: int | None = None  # quick runs and tests
     device: str | None = None
@@ -83,19 +85,20 @@ def _accuracy_by_class(truth: np.ndarray, predicted: np.ndarray) -> dict[str, fl
             if np.any(truth == label)}
 
 
-def split_rows(labels: torch.Tensor, copies_of: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Training and held-out rows: a stratified split of the distinct photos, each exact copy on its original's
-    side (``copies_of``: each row's original, from ``data.originals``), so that no held-out photo was trained
-    on; or every photo for training when refitting."""
+def shoot_count(config: TrainConfig, photos: int) -> int:
+    """How many shoots to find among ``photos``: about ``photos_per_shoot`` photos each, and at least two a fold."""
+    return max(round(photos / config.photos_per_shoot), 2 * round(1 / config.val_fraction))
+
+
+def split_rows(labels: torch.Tensor, shoot_of: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Training and held-out rows: fold ``config.fold`` of 1/``val_fraction`` folds stratified by class, each shoot
+    (``data.shoots``) wholly on one side, so that the held-out photos come from shoots the network never saw, as
+    new photos will; or every photo for training when refitting. Exact copies of a photo share its shoot."""
     rows = np.arange(len(labels))
     if config.refit:
         return rows, rows[:0]
-    distinct = np.unique(copies_of)
-    train_distinct, held_out_distinct = train_test_split(distinct, test_size=config.val_fraction,
-                                                         random_state=config.seed, stratify=labels.numpy()[distinct])
-    members = {original: rows[copies_of == original] for original in distinct}
-    return tuple(np.concatenate([members[original] for original in chosen])
-                 for chosen in (train_distinct, held_out_distinct))
+    folds = StratifiedGroupKFold(round(1 / config.val_fraction), shuffle=True, random_state=config.seed)
+    return list(folds.split(rows, labels.numpy(), shoot_of))[config.fold]
 
 
 def copies_found(labels: torch.Tensor, copies_of: np.ndarray) -> dict[str, int]:
@@ -197,7 +200,8 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
 
     images, labels = garments
     copies_of = originals(images)
-    train_rows, val_rows = split_rows(labels, copies_of, config)
+    shoot_of = shoots(images, shoot_count(config, len(images)), config.seed)
+    train_rows, val_rows = split_rows(labels, shoot_of, config)
     device = select_device(config.device)
     photos = resize(images[train_rows].float(), config.resolution).round().clamp(0, 255).to(torch.uint8)
     val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
@@ -210,19 +214,20 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
     saved = {"width": config.width, "resolution": config.resolution, "state": model.state_dict()}
     metrics = {"n_train": int(len(train_rows)), "n_val": int(len(val_rows)), "train_minutes": train_minutes,
                "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
-               "weights_bytes": GRADED.write(output, saved), **copies_found(labels, copies_of)}
+               "weights_bytes": GRADED.write(output, saved), "shoots": int(shoot_of.max()) + 1,
+               **copies_found(labels, copies_of)}
     log_figure(figures.curves(history), "curves")
     if validation is None:
         conclusion = refit_conclusion(config, metrics["n_train"], link_split_run(config))
     else:
         metrics |= score_held_out(model, val_images, val_labels, config.seed)
         conclusion = (f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} "
-                      f"with synthetic noise, lines and warps, after {train_minutes:.1f} minutes of training from "
-                      f"scratch on {device}.")
+                      f"with synthetic noise, lines and warps, on {len(val_rows)} photos from shoots the network "
+                      f"never saw, after {train_minutes:.1f} minutes of training from scratch on {device}.")
     if metrics["copied_photos"]:
         conclusion += (f" {metrics['copied_photos']} photos are exact copies of others "
-                       f"({metrics['copies_labelled_otherwise']} under another class); each stays on its "
-                       "original's side of the held-out split.")
+                       f"({metrics['copies_labelled_otherwise']} under another class); each is in its "
+                       "original's shoot, so on its side of the held-out split.")
     record_result(metrics, conclusion)
     return metrics
 

@@ -1,0 +1,74 @@
+"""Question 5's recipe across every fold of its shoot-grouped hold-out: the estimate of accuracy on new photos.
+
+The split run (`invoke train --q 5`) holds out one fold of five, each shoot (a cluster of photos sharing a
+background and light, `q5_garments.data.shoots`) wholly on one side. This trains the recipe with each fold held
+out in turn, into the MLflow experiment `q5_cv` (which `evaluate` and `bundle` never read), and prints each fold's
+accuracy and their mean ± sd. `--report` only prints, from the finished runs in the store.
+
+Usage: .venv/bin/python benchmarks/q5_grouped_cv.py [--folds 0 1 2 3 4] [--seed S] [--threads N] [--report]
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import tempfile
+
+import numpy as np
+import torch
+from padl_shared.errors import DataError
+from padl_shared.paths import OUTPUT_ENV, repo_root, resolve_data
+from padl_shared.tracking import latest_run, recipe_of, train_in_run
+from q5_garments import train as training
+from q5_garments.data import DEFAULT_FOLDER
+
+EXPERIMENT = "q5_cv"
+
+
+def train_fold(config, folder) -> dict:
+    data = training.load(config, folder, repo_root() / ".cache")
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ[OUTPUT_ENV] = scratch
+        return train_in_run(EXPERIMENT, "q5", f"q5 fold {config.fold} seed={config.seed}", config,
+                            {"garments": folder}, lambda output: training.train(config, data, output))
+
+
+def report(config) -> dict:
+    """Each fold's newest finished run of this recipe and seed, and the mean ± sd over them."""
+    folds = {}
+    for fold in range(round(1 / config.val_fraction)):
+        recipe = recipe_of(dataclasses.replace(config, fold=fold)) | {"seed": config.seed}
+        try:
+            run = latest_run(EXPERIMENT, params=recipe)
+        except DataError:  # a fold not run yet
+            continue
+        folds[fold] = {key: run.data.metrics[key] for key in ("accuracy", "accuracy_distorted", "n_val")}
+    summary = {"folds": folds}
+    for key in ("accuracy", "accuracy_distorted"):
+        values = np.array([fold[key] for fold in folds.values()])
+        if len(values):
+            summary[key] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else None}
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--seed", type=int, default=0, help="the shoots' clustering and the folds' shuffle")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", default=None, help=f"a folder like {DEFAULT_FOLDER}/ (default: as `invoke train`)")
+    parser.add_argument("--report", action="store_true", help="only print what the store holds")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    config = training.TrainConfig(seed=args.seed)
+    if not args.report:
+        folder = resolve_data(DEFAULT_FOLDER, args.data)
+        for fold in args.folds:
+            metrics = train_fold(dataclasses.replace(config, fold=fold), folder)
+            print(json.dumps({"fold": fold, **{k: metrics[k] for k in ("accuracy", "accuracy_distorted", "n_val")}}),
+                  flush=True)
+    print(json.dumps(report(config)))
+
+
+if __name__ == "__main__":
+    main()
