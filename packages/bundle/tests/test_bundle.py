@@ -1,10 +1,12 @@
 """The bundle from tiny trained runs in a temporary store: contents, checks, reproducibility, grading."""
 
 import json
+import re
 import zipfile
 from types import SimpleNamespace
 
 import mlflow
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -123,6 +125,8 @@ def test_bundling_twice_gives_the_same_bytes(workspace):
     second = (workspace / "b.zip")
     build(allow_partial=True, destination=first)
     build(allow_partial=True, destination=second)
+    with zipfile.ZipFile(first) as one, zipfile.ZipFile(second) as other:
+        assert [name for name in one.namelist() if one.read(name) != other.read(name)] == []
     assert first.read_bytes() == second.read_bytes()
 
 
@@ -169,3 +173,26 @@ def test_grade_scores_the_bundle_on_unseen_data(workspace):
     metrics = grade(bundle, unseen)
     assert metrics["q4_waist"]["n"] == 50 and metrics["q4_waist"]["mae"] > 0
     assert metrics["q3_result_file"] == {"valid": True, "n_nodes": 3}
+
+
+def test_the_answers_are_an_executed_notebook_and_its_pdf(workspace):
+    result = build(allow_partial=True, destination=workspace / "answers.zip")
+    with zipfile.ZipFile(result["bundle"]) as archive:
+        notebook = nbformat.reads(archive.read("padl-answers.ipynb").decode(), as_version=4)
+        pdf = archive.read("padl-answers.pdf")
+        runs = json.loads(archive.read("runs.json"))
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code)
+    assert [output for cell in code for output in cell.outputs if output.output_type == "error"] == []
+    headings = [line for cell in notebook.cells if cell.cell_type == "markdown" for line in cell.source.splitlines()
+                if line.startswith("## ")]
+    assert headings == [f"## Question {number}" for number in range(1, 7)]
+    q4 = next(cell for cell in code if 'q4 = shipped("q4_waist"' in cell.source)
+    said = "\n".join(output["data"].get("text/markdown", "") for output in q4.outputs if "data" in output)
+    assert f"{runs['q4_waist']['metrics']['mae']:.1f}" in said  # the shipped run's number, read from it
+    assert any("image/png" in output.get("data", {}) for output in q4.outputs)
+    missing = "\n".join(output["data"].get("text/markdown", "") for cell in code for output in cell.outputs
+                        if "data" in output)
+    assert "no complete run of q5_garments: `invoke train --q 5` trains one" in missing
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    assert pdf.startswith(b"%PDF") and pages >= 4  # a title, six questions, a figure: several pages

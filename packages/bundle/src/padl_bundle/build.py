@@ -21,7 +21,7 @@ from q4_waist import deliverable as q4_deliverable
 from q5_garments import deliverable as q5_deliverable
 from q6_compression import deliverable as q6_deliverable
 
-from padl_bundle import report
+from padl_bundle import answers, report
 
 QUESTIONS = ("q1_regression", "q2_clustering", "q3_embeddings", "q4_waist", "q5_garments", "q6_compression")
 BUNDLE_NAME = "padl-submission.zip"
@@ -193,6 +193,7 @@ def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
         created = max(run.info.end_time for run in runs.values()) if runs else 0
         notes = [note for question, run in runs.items() for note in notes_on(question, run)]
         report.write(staging, runs, missing, notes)
+        answers.write(staging, runs, git_commit())
         manifest = {
             "deliverables": deliverables,
             "files": [{"path": p.relative_to(staging).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)}

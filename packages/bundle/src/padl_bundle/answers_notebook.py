@@ -1,0 +1,258 @@
+# %% [markdown]
+# # PADL coursework: answers
+#
+# Every number and figure below is read from the MLflow runs this bundle ships (`runs.json` and `report/` beside
+# this notebook; `manifest.json` names the runs and the git commit), so the document answers for the models handed
+# in. It trains nothing. Rerun it in the unzipped bundle: it needs matplotlib and, for the cells that call the
+# graded files, torch and numpy.
+
+# %% tags=["setup"]
+import json
+from pathlib import Path
+
+from IPython.display import Image, Markdown, display
+
+RUNS = json.loads(Path("runs.json").read_text())
+display(Markdown(f"Runs read from `runs.json`: {', '.join(sorted(RUNS)) or 'none'}."))
+
+
+def say(text):
+    display(Markdown(text))
+
+
+def shipped(question, command, needs=()):
+    """The shipped run's record, or None, saying which command trains one (none shipped, or one without the
+    metrics ``needs`` names)."""
+    run = RUNS.get(question)
+    lacking = [name for name in needs if run and name not in run["metrics"]]
+    if run is None or lacking:
+        say(f"*This bundle has no complete run of {question}: `{command}` trains one, then `invoke bundle`.*")
+        return None
+    return run
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    say("\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]))
+
+
+def figure(run, name):
+    """One of the run's figures (its split run's, for a refit that drew none of that name)."""
+    for folder in (run["figures"], run.get("validated_by", {}).get("figures")):
+        if folder and (Path(folder) / f"{name}.png").is_file():
+            return display(Image(filename=str(Path(folder) / f"{name}.png"), width=520))
+    say(f"*(figure {name} not in this bundle)*")
+
+# %% [markdown]
+# ## Question 1
+#
+# Each part is fitted on its `PADL-Q1x-train.csv` and judged by 5-fold cross-validated R²; `invoke evaluate --q 1
+# --data FOLDER` scores the shipped models on the unseen files.
+#
+# ### (a) Polynomial features and a regularised linear model
+#
+# Polynomial features (squares and interactions), standardised, then a ridge regression. The degree (1 to 3) and
+# the ridge strength (19 values from 1e-6 to 1e3) are chosen together by 5-fold cross-validation, so the
+# regularisation is what keeps the extra features from fitting noise.
+
+# %%
+q1 = shipped("q1_regression", "invoke train --q 1", needs=("a.cv_r2", "b.zero_coefs", "c.cv_r2"))
+if q1:
+    m = q1["metrics"]
+    say(f"Chosen: degree {m['a.degree']:.0f}, ridge alpha {m['a.alpha']:.3g}; cross-validated R² "
+        f"**{m['a.cv_r2']:.4f}**.")
+    figure(q1, "q1a")
+
+# %% [markdown]
+# ### (b) The sparsest Lasso that keeps 90 % of the unregularised fit
+#
+# The Lasso's solution changes only where its active set changes, so the exact LARS path lists every candidate.
+# Along it, the model with the most zero coefficients whose cross-validated R² is at least 0.9 × that of ordinary
+# least squares is kept (features standardised, so one penalty treats every coefficient alike).
+
+# %%
+if q1:
+    say(f"Alpha {m['b.alpha']:.3g}: **{m['b.zero_coefs']:.0f} of {m['b.n_coefs']:.0f}** coefficients are zero, with "
+        f"cross-validated R² {m['b.cv_r2']:.3f} against {m['b.baseline_cv_r2']:.3f} for least squares "
+        f"({m['b.cv_r2'] / m['b.baseline_cv_r2']:.0%} of it).")
+    figure(q1, "q1b")
+
+# %% [markdown]
+# ### (c) A preprocessing that improves a linear model
+#
+# Nine preprocessings in front of the same ridge regression are compared by cross-validation: none, a power
+# transform, a quantile transform to normal, degree-2 polynomials, splines (5 or 8 knots) and their combinations.
+# The features are skewed and act non-linearly, so a transform that straightens them is what a linear model needs.
+
+# %%
+if q1:
+    say(f"The best preprocessing reaches cross-validated R² **{m['c.cv_r2']:.3f}**, against {m['c.baseline_cv_r2']:.3f}"
+        f" for the plain linear model (+{m['c.gain']:.3f}).")
+    figure(q1, "q1c")
+
+# %% [markdown]
+# ## Question 2
+#
+# ### (a) k-means in the full space and on PC1–PC2
+#
+# The features are standardised (the principal components should not follow the units), then k-means with k equal
+# to the number of classes and 10 seeded restarts runs on all features and, separately, on the first two principal
+# components.
+
+# %%
+q2 = shipped("q2_clustering", "invoke train --q 2", needs=("accuracy_full", "accuracy_pca2"))
+if q2:
+    m = q2["metrics"]
+    figure(q2, "pca_true_class")
+    figure(q2, "pca_plane_clusters")
+
+# %% [markdown]
+# ### (b) Explained variance
+#
+# ### (c) Clustering accuracy
+#
+# A cluster is matched to a class one to one, by the assignment that maximises agreement (the Hungarian algorithm on
+# the contingency table); accuracy is the share of points whose cluster maps to their class.
+
+# %%
+if q2:
+    table(["space", "accuracy", "explained variance"],
+          [["all standardised features", f"{m['accuracy_full']:.3f}", "1"],
+           ["PC1–PC2", f"{m['accuracy_pca2']:.3f}", f"{m['explained_variance_pc1_pc2']:.3f} "
+            f"(PC1 {m['explained_variance_pc1']:.3f}, PC2 {m['explained_variance_pc2']:.3f})"]])
+    say(f"Dropping {m['variance_dropped']:.0%} of the variance costs {m['relative_accuracy_lost']:.0%} of the "
+        f"accuracy. For reference, unscaled features give {m['accuracy_full_unscaled']:.3f}.")
+
+# %% [markdown]
+# ## Question 3
+#
+# ### (a) Skip-gram embeddings and node 5's similarities
+#
+# Each walk is a sentence and each node a word for gensim's skip-gram word2vec. The embedding size, window and
+# epochs are chosen by measurement: 27 settings are fitted on 80 % of the walks, and the one whose similarity
+# rankings agree best with co-occurrence on the other 20 % (while two seeds agree on them) is refitted on every walk.
+
+# %%
+q3 = shipped("q3_embeddings", "invoke train --q 3", needs=("dim", "agreement"))
+if q3:
+    m = q3["metrics"]
+    say(f"Chosen: size {m['dim']:.0f}, window {m['window']:.0f}, {m['epochs']:.0f} epochs; agreement with "
+        f"held-out co-occurrence {m['agreement']:.3f}, two-seed stability {m['stability']:.3f}.")
+    table(["node", "cosine similarity to node 5"],
+          [[name.split("_")[-1], f"{value:+.4f}"] for name, value in m.items() if name.startswith("sim_5_")])
+    figure(q3, "embedding_pca")
+
+# %% [markdown]
+# ### (b) The result file
+#
+# `PADL-Q3-result.txt`, beside this notebook: row K lists K, then every other node by falling cosine similarity.
+
+# %%
+result = Path("PADL-Q3-result.txt")
+if result.is_file():
+    say("```\n" + "\n".join(result.read_text().splitlines()[:3]) + "\n…\n```")
+
+# %% [markdown]
+# ## Question 4
+#
+# An ensemble of five small MLPs (two hidden layers of 32 SiLU units), one per fold of the training split, trained
+# on standardised inputs with the absolute error the question grades, beside linear regression and gradient boosting
+# on the same split. A gender-stratified 20 % of the people is held out from every model; the deliverable is the same
+# recipe refitted on every row.
+
+# %%
+q4 = shipped("q4_waist", "invoke train --q 4", needs=("mae", "baseline_mae_linear_regression"))
+if q4:
+    m = q4["metrics"]
+    table(["model", "held-out MAE (mm)"],
+          [["MLP ensemble", f"{m['mae']:.1f}"], ["linear regression", f"{m['baseline_mae_linear_regression']:.1f}"],
+           ["gradient boosting", f"{m['baseline_mae_gradient_boosting']:.1f}"]])
+    say(f"The coursework's target, MAE < 15 mm, is out of reach of these five inputs: "
+        f"{m['share_within_15mm']:.0%} of held-out predictions fall within 15 mm, every model family lands within "
+        f"a millimetre or two of the others, and gradient boosting fitted to the held-out residuals explains none of "
+        f"them (cross-validated R² {m['residual_r2_explainable']:.2f}).")
+    figure(q4, "predicted_vs_actual")
+
+# %%
+import torch  # noqa: E402  (the graded file, called as the grader calls it)
+
+if Path("predict_waist.py").is_file():
+    import predict_waist
+
+    people = torch.tensor([[1000.0, 1000.0, 1750.0, 80.0, 0.0], [900.0, 1000.0, 1620.0, 60.0, 1.0]])
+    say(f"`predict_waist.predict` on two people: {predict_waist.predict(people).squeeze(1).round().tolist()} mm.")
+
+# %% [markdown]
+# ## Question 5
+#
+# A small ResNet trained from scratch (first layer stride 2, four residual stages, 1.2 M parameters) on 96 px
+# inputs. Each training photo is augmented with what the test throws: a resized crop, a flip, perspective and affine
+# warps, colour jitter, drawn lines and noise, drawn per photo. The held-out photos are whole shoots (clusters of
+# photos sharing background and light) the network never saw, scored clean and with synthetic distractors. The model
+# handed in is the same recipe refitted on every photo when the bundle ships a refit.
+
+# %%
+q5 = shipped("q5_garments", "invoke train --q 5")
+if q5:
+    split = q5.get("validated_by", q5)
+    m = split["metrics"]
+    if "accuracy" in m:
+        say(f"Held-out accuracy **{m['accuracy']:.3f}** clean and **{m['accuracy_distorted']:.3f}** with "
+            f"distractors (run `{split['run_id']}`).")
+    figure(q5, "confusion_distorted")
+    figure(q5, "misclassified")
+    figure(q5, "curves")
+
+# %% [markdown]
+# **Against the target, honestly.** The goal set for this classifier was 0.97 clean and 0.95 with distractors on new
+# photos. A random held-out split promised about that (0.965 / 0.949 over five splits), but 345 new photos from the
+# same collection, scored outside the project, gave 0.925 / 0.925 for a split run and 0.939 / 0.928 for the refit:
+# the photos come in shoots, and a random split had put each shoot on both sides. The hold-out above keeps shoots
+# apart, so that its number is a forecast for new photos rather than an upper bound. Most remaining errors are
+# t-shirts and jumpers confused for each other (three-quarter sleeves, short-sleeved knits, sweatshirt fabric); the
+# distractors themselves cost little. Alternatives measured and not kept (wider or deeper blocks, squeeze-and-
+# excitation, random erasing, recolouring, SGD, other learning rates, larger inputs, test-time averaging) moved the
+# held-out accuracy by no more than a split's scatter.
+
+# %% [markdown]
+# ## Question 6
+#
+# ### (a) The codec
+#
+# A convolutional autoencoder at half resolution codes a face as 16 numbers. Its decoder adds three paths: transposed
+# convolutions for shading, a detail path onto 512 learned whole-face images, and a smooth learned deformation. The
+# loss is SSIM in the grader's form mixed with L1; `encode` refines each code by 30 Adam steps on SSIM.
+#
+# ### (b) Results
+#
+# SSIM as the grader scores it, on other photos of people seen in training and on people never seen.
+
+# %%
+q6 = shipped("q6_compression", "invoke train --q 6")
+if q6:
+    split = q6.get("validated_by", q6)
+    m = split["metrics"]
+    if "ssim_seen" in m:
+        table(["codec (16 numbers)", "seen people", "unseen people"],
+              [["autoencoder + refinement", f"{m['ssim_seen']:.3f}", f"{m['ssim_unseen']:.3f}"],
+               ["PCA, 16 components", f"{m['pca_ssim_seen']:.3f}", f"{m['pca_ssim_unseen']:.3f}"],
+               ["4×4 thumbnail", f"{m['thumbnail_ssim_seen']:.3f}", f"{m['thumbnail_ssim_unseen']:.3f}"]])
+    figure(q6, "reconstructions_seen")
+    figure(q6, "reconstructions_unseen")
+    figure(q6, "curves")
+
+# %% [markdown]
+# **Against the target.** The coursework asks for SSIM ≥ 0.9. On other photos of the people it trained on, the codec
+# is at or just above it (new faces scored outside the project: 0.900 for a split run, 0.916 for the refit on every
+# person); on people it never saw it is far below (0.75–0.77), though well above PCA. Longer training, more training
+# people and twenty-odd variations of this design all left unseen people within a few thousandths: sixteen numbers
+# carry the lighting well and a new person's identity poorly, which is the next design's starting point.
+
+# %%
+if Path("compress_images.py").is_file():
+    import compress_images
+
+    faces = torch.linspace(0, 1, 192 * 160).view(1, 1, 192, 160).repeat(2, 1, 1, 1)
+    codes = compress_images.encode(faces)
+    say(f"`encode` turns a batch of {len(faces)} images into codes of shape {tuple(codes.shape)}; `decode` gives "
+        f"back {tuple(compress_images.decode(codes).shape)}.")
