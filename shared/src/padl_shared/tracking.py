@@ -245,6 +245,7 @@ def train_in_run(question: str, outputs: str, run_name: str, config, data: Mappi
     seed_everything(config.seed)
     device = str(select_device(config.device)) if hasattr(config, "device") else "cpu"  # questions 1-3: no torch
     metrics: dict = {}
+
     def write(folder: Path) -> None:
         import mlflow
 
