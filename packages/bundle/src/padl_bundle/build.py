@@ -16,7 +16,7 @@ from padl_shared.deliverable import GradedFile
 from padl_shared.errors import DataError
 from padl_shared.paths import remove_abandoned_staging, repo_root
 from padl_shared.tracking import DELIVERABLE_ARTIFACTS, git_commit
-from q3_embeddings.train import RESULT_FILE
+from q3_embeddings.data import RESULT_FILE
 from q4_waist import deliverable as q4_deliverable
 from q5_garments import deliverable as q5_deliverable
 from q6_compression import deliverable as q6_deliverable

@@ -7,6 +7,7 @@ from pathlib import Path
 from padl_shared.errors import DataError
 
 DEFAULT_FILE = "PADL-Q3.txt"
+RESULT_FILE = "PADL-Q3-result.txt"  # the deliverable: row K lists every node by falling similarity to K
 
 
 def load_walks(path: Path) -> list[list[str]]:

@@ -12,10 +12,9 @@ import pandas as pd
 from padl_shared.errors import DataError
 
 from q3_embeddings import model as models
-from q3_embeddings.data import DEFAULT_FILE, load_walks, node_order
+from q3_embeddings.data import DEFAULT_FILE, RESULT_FILE, load_walks, node_order
 
 QUESTION = "q3_embeddings"
-RESULT_FILE = "PADL-Q3-result.txt"
 
 
 @dataclasses.dataclass
