@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -51,3 +52,19 @@ def test_every_q6_variant_trains(variant, faces, store):
             "seen_fraction": 0.2, "other_camera": 0, "eval_every": 1}
     metrics = train_variant(q6_variants.training, "q6", variant, q6_variants.VARIANTS, faces, "faces", **tiny)
     assert metrics["n_unseen"] == 3 and 0 < metrics["ssim_seen"] <= 1
+
+
+def test_the_identity_lighting_codec_keeps_the_contract_and_bends_by_identity_alone():
+    torch.manual_seed(0)
+    codec = q6_variants.IdentityLightingCodec(width=4, details=8, deform=8).eval()
+    torch.nn.init.normal_(codec.deform[-1].weight)  # a field that is not zero, as after training
+    codes = codec.encode(torch.rand(3, 1, 192, 160))
+    assert codes.shape == (3, 16) and codes.dtype == torch.float32
+    with torch.no_grad():
+        restored = codec.decode(codes)
+        assert restored.shape == (3, 1, 192, 160) and 0 <= restored.min() and restored.max() <= 1
+        relit = codes.clone()
+        relit[:, : q6_variants.LIGHTING] += 1.0
+        assert codec.field(codes).abs().max() > 0  # the face's shape does not move with the light:
+        assert torch.equal(codec.field(relit), codec.field(codes))
+        assert not torch.allclose(codec.decode(relit), restored)

@@ -210,7 +210,7 @@ def refit_conclusion(config: TrainConfig, faces: int, epochs: int, split_run) ->
     trained = (f"Trained on all {faces} faces, every person's, with none held out, for {epochs} epochs: the "
                f"optimiser steps of the split run's {config.epochs}.")
     if split_run is None:
-        return trained + (" No split run of this recipe is in the store: `invoke train --q 6` with the same "
+        return trained + (" No split run of this recipe is in the store: `invoke train --q 6 --holdout` with the same "
                           "settings measures it.")
     metrics = split_run.data.metrics
     return (trained + f" The recipe's held-out SSIM, from split run {split_run.info.run_id} "
@@ -241,7 +241,7 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
     state = {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
     architecture = {"width": config.width, "details": config.details, "deform": config.deform}
     weights_bytes = GRADED.write(output, {**architecture, "state": state})  # float16 halves it
-    shipped = compress_images.load(output / GRADED.weights).to(device)  # scored as it ships: float16, refined codes
+    shipped = compress_images.load(output / GRADED.weights, pieces.codec).to(device)  # as it ships: float16, refined
     metrics = {"n_train": len(rows["train"]), "n_seen": len(rows["seen"]), "n_unseen": len(rows["unseen"]),
                "n_other_camera": len(held_out.get("other_camera", [])), "train_minutes": train_minutes,
                "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
@@ -273,7 +273,7 @@ def run_training(args) -> dict:
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
 
-    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=args.refit), args,
+    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=not args.holdout), args,
                                  fast={"epochs": 3, "width": 16, "details": 64})
     folder = resolve_data(DEFAULT_FOLDER, config.data)
     faces = load(config, folder, repo_root() / ".cache")  # bad input fails here, before a run or an output exists

@@ -84,13 +84,14 @@ class FaceCodec(nn.Module):
         logits = self.decoder(self.expand(latents).view(-1, 4 * self.width, 6, 5))
         if self.detail is not None:
             logits = logits + self.detail(latents).view_as(logits)
-        if self.deform is not None:  # each output pixel reads the logits at its own place plus the (x, y) field
-            field = self.field(latents)
-            unmoved = torch.eye(2, 3, device=latents.device, dtype=field.dtype).expand(len(latents), 2, 3)
-            grid = F.affine_grid(unmoved, list(logits.shape), align_corners=False) + field
-            logits = F.grid_sample(logits, grid.to(logits.dtype), mode="bilinear", padding_mode="border",
-                                   align_corners=False)
-        return torch.sigmoid(logits)
+        return torch.sigmoid(self.bend(logits, latents) if self.deform is not None else logits)
+
+    def bend(self, logits, latents):
+        """Each output pixel reads ``logits`` at its own place plus the deform path's (x, y) field."""
+        field = self.field(latents)
+        unmoved = torch.eye(2, 3, device=latents.device, dtype=field.dtype).expand(len(latents), 2, 3)
+        grid = F.affine_grid(unmoved, list(logits.shape), align_corners=False) + field
+        return F.grid_sample(logits, grid.to(logits.dtype), mode="bilinear", padding_mode="border", align_corners=False)
 
     def decode(self, latents):
         return F.interpolate(self.decode_half(latents), size=(HEIGHT, WIDTH), mode="bilinear", align_corners=False)
@@ -134,11 +135,12 @@ _model = None
 _device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def load(weights: Path = WEIGHTS) -> FaceCodec:
+def load(weights: Path = WEIGHTS, codec=FaceCodec) -> FaceCodec:
     """The codec described by a weights file, in eval mode, its parameters frozen (refine needs only the codes'
-    gradients). The file stores float16; the model computes in float32."""
+    gradients). The file stores float16; the model computes in float32. ``codec``: the class that wrote it (a
+    benchmark's other design; grading uses FaceCodec)."""
     saved = torch.load(weights, map_location="cpu", weights_only=True)
-    model = FaceCodec(saved["width"], saved["details"], saved["deform"])
+    model = codec(saved["width"], saved["details"], saved["deform"])
     model.load_state_dict(saved["state"])
     return model.eval().requires_grad_(False)
 
