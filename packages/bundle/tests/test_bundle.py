@@ -94,7 +94,7 @@ def test_a_split_run_shipped_instead_of_a_refit_is_noted():
 
     assert notes_on("q5_garments", run(refit=True)) == []
     [note] = notes_on("q5_garments", run(refit=False))
-    assert "is a split run" in note and "`invoke train --q 5 --refit`" in note
+    assert "is a split run" in note and "`invoke train --q 5` trains the model to hand in" in note
     assert len(notes_on("q6_compression", run(refit=False, epochs="3"))) == 2
 
 

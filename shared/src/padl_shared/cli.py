@@ -39,8 +39,9 @@ def apply_train_options(config, args: argparse.Namespace, fast: dict[str, Any]):
 
 
 def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[argparse.Namespace], dict],
-            argv: list[str] | None = None, refit: bool = False) -> int:
-    """``refit``: the question's train command takes ``--refit`` (train the deliverable on every example)."""
+            argv: list[str] | None = None, holdout: bool = False) -> int:
+    """``holdout``: the question's train command takes ``--holdout`` (a split run that measures the recipe on
+    held-out examples, instead of the model to hand in, trained on every example)."""
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
     train_args = commands.add_parser("train")
@@ -48,9 +49,9 @@ def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[arg
     train_args.add_argument("--seed", type=int, default=0)
     train_args.add_argument("--fast", action="store_true", help="a quick, smaller run")
     train_args.add_argument("--epochs", type=_at_least_one, default=None)
-    if refit:
-        train_args.add_argument("--refit", action="store_true",
-                                help="train on every example, without a held-out split, for the split run's steps")
+    if holdout:
+        train_args.add_argument("--holdout", action="store_true",
+                                help="hold examples out and score them (a split run), instead of training on all")
     evaluate_args = commands.add_parser("evaluate")
     evaluate_args.add_argument("--data", required=True)
     args = parser.parse_args(argv)

@@ -77,8 +77,8 @@ def notes_on(question: str, run) -> list[str]:
                      "recipe")
     if run.data.params.get("refit") == "False":
         notes.append(f"{question}: the shipped run {run.info.run_id} ({run.info.run_name}) is a split run, trained "
-                     f"without its held-out examples; `invoke train --q {number} --refit` trains the model to hand "
-                     "in on all of them")
+                     f"without its held-out examples; `invoke train --q {number}` trains the model to hand in on all "
+                     "of them")
     return notes
 
 

@@ -5,4 +5,4 @@ from padl_shared.cli import run_cli
 from q5_garments.evaluate import run_evaluation
 from q5_garments.train import run_training
 
-raise SystemExit(run_cli(run_training, run_evaluation, refit=True))
+raise SystemExit(run_cli(run_training, run_evaluation, holdout=True))

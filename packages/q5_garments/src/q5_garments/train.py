@@ -183,7 +183,7 @@ def refit_conclusion(config: TrainConfig, photos: int, split_run) -> str:
     trained = (f"Trained on all {photos} photos, with no held-out split of its own, for {epochs_to_run(config)} "
                f"epochs: the optimiser steps of the split run's {config.epochs}.")
     if split_run is None:
-        return trained + (" No split run of this recipe is in the store: `invoke train --q 5` with the same "
+        return trained + (" No split run of this recipe is in the store: `invoke train --q 5 --holdout` with the same "
                           "settings measures it.")
     return (trained + f" The recipe's held-out accuracy, from split run {split_run.info.run_id} "
             f"({split_run.info.run_name}): {split_run.data.metrics['accuracy']:.3f} clean and "
@@ -238,7 +238,7 @@ def run_training(args) -> dict:
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
 
-    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=args.refit), args,
+    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=not args.holdout), args,
                                  fast={"epochs": 3, "width": 16, "resolution": 64})
     folder = resolve_data(DEFAULT_FOLDER, config.data)
     garments = load(config, folder, repo_root() / ".cache")  # bad input fails here, before a run or an output exists
