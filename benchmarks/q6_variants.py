@@ -52,7 +52,7 @@ class IdentityLightingCodec(FaceCodec):
 
 def detail_dropout(share: float):
     """Dropout after each hidden layer of the detail path, against memorising the training people (no
-    parameters of its own, so the weights keep their layout and the shipped file loads them)."""
+    parameters of its own: the weights keep FaceCodec's layout)."""
     def codec(width: int, details: int, deform: int) -> FaceCodec:
         built = FaceCodec(width, details, deform)
         for hidden in (1, 3):  # the detail path's two activations

@@ -43,7 +43,7 @@ class TrainConfig:
     limit_per_class: int | None = None  # quick runs and tests
     device: str | None = None
     refit: bool = False  # train on every photo (nothing held out) for the split run's optimiser steps: the model to
-    #                      hand in once a split run has measured the recipe
+    #                      hand in, what `invoke train --q 5` trains (`--holdout`: the split run, this False)
 
 
 def adamw(parameters, lr: float, weight_decay: float) -> torch.optim.Optimizer:

@@ -50,7 +50,7 @@ class TrainConfig:
     limit: int | None = None  # only the first N images (quick runs and tests)
     device: str | None = None
     refit: bool = False  # train on every face of every person (nothing held out) for the split run's optimiser
-    #                      steps: the codec to hand in once a split run has measured the recipe
+    #                      steps: the codec to hand in, what `invoke train --q 6` trains (`--holdout`: this False)
 
 
 @dataclasses.dataclass(frozen=True)
