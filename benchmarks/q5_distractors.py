@@ -18,8 +18,8 @@ from padl_shared.contract import import_deliverable
 from padl_shared.paths import repo_root, resolve_data
 from padl_shared.tracking import deliverable_of, latest_run
 from q5_garments.augment import WARP, add_noise, distort, draw_lines
-from q5_garments.data import DEFAULT_FOLDER, load_folder, shoots
-from q5_garments.train import QUESTION, TrainConfig, shoot_count, split_rows
+from q5_garments.data import DEFAULT_FOLDER, load_folder
+from q5_garments.train import QUESTION, TrainConfig, split
 from torchvision.transforms import v2
 
 
@@ -97,7 +97,7 @@ def main() -> None:
                          photos_per_shoot=int(params["photos_per_shoot"]))
     images, labels = load_folder(resolve_data(DEFAULT_FOLDER, args.data),
                                  cache_dir=repo_root() / ".cache")
-    _, held_out = split_rows(labels, shoots(images, shoot_count(config, len(images)), config.seed), config)
+    _, _, held_out = split(config, images, labels)
     photos, truth = images[held_out].float() / 255, labels[held_out]
     with deliverable_of(run.info.run_id) as folder:
         classifier = import_deliverable(folder / "predict_class.py")

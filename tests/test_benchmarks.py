@@ -11,6 +11,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
+import q5_ensemble  # noqa: E402
 import q5_variants  # noqa: E402
 import q6_variants  # noqa: E402
 from variant_run import train_variant  # noqa: E402
@@ -68,3 +69,15 @@ def test_the_identity_lighting_codec_keeps_the_contract_and_bends_by_identity_al
         assert codec.field(codes).abs().max() > 0  # the face's shape does not move with the light:
         assert torch.equal(codec.field(relit), codec.field(codes))
         assert not torch.allclose(codec.decode(relit), restored)
+
+
+def test_the_q5_ensemble_scores_each_member_and_their_average_on_a_grouped_fold(garments, store):
+    tiny = q5_ensemble.training.TrainConfig(epochs=2, width=4, resolution=32, batch_size=6, val_fraction=0.25,
+                                            eval_every=1, photos_per_shoot=2)
+    data = q5_ensemble.training.load(tiny, garments, None)
+    metrics = q5_ensemble.run_fold(tiny, 2, garments, data)
+    assert metrics["n_train"] + metrics["n_val"] == 12 and metrics["n_val"] > 0
+    for view in q5_ensemble.VIEWS:
+        assert {f"{view}_member_0", f"{view}_member_1"} <= metrics.keys() and 0 <= metrics[view] <= 1
+    summary = q5_ensemble.summary(tiny, 2)
+    assert summary["folds"] == [0] and summary["accuracy"]["mean"] == metrics["accuracy"]

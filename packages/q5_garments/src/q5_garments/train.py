@@ -101,6 +101,17 @@ def split_rows(labels: torch.Tensor, shoot_of: np.ndarray, config: TrainConfig) 
     return list(folds.split(rows, labels.numpy(), shoot_of))[config.fold]
 
 
+def split(config: TrainConfig, images: torch.Tensor, labels: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each photo's shoot (``data.shoots``), then the training and held-out rows of ``config``'s fold."""
+    shoot_of = shoots(images, shoot_count(config, len(images)), config.seed)
+    return shoot_of, *split_rows(labels, shoot_of, config)
+
+
+def downsized(images: torch.Tensor, resolution: int) -> torch.Tensor:
+    """uint8 photos at the network's input size, resized once: the augmentation crops and warps these each epoch."""
+    return resize(images.float(), resolution).round().clamp(0, 255).to(torch.uint8)
+
+
 def copies_found(labels: torch.Tensor, copies_of: np.ndarray) -> dict[str, int]:
     """How many photos repeat an earlier one pixel for pixel, and how many of those carry another label."""
     copies = copies_of != np.arange(len(labels))
@@ -200,10 +211,9 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
 
     images, labels = garments
     copies_of = originals(images)
-    shoot_of = shoots(images, shoot_count(config, len(images)), config.seed)
-    train_rows, val_rows = split_rows(labels, shoot_of, config)
+    shoot_of, train_rows, val_rows = split(config, images, labels)
     device = select_device(config.device)
-    photos = resize(images[train_rows].float(), config.resolution).round().clamp(0, 255).to(torch.uint8)
+    photos = downsized(images[train_rows], config.resolution)
     val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
     validation = (resize(val_images, config.resolution), val_labels) if len(val_rows) else None  # resized once
     started = time.perf_counter()
