@@ -254,9 +254,9 @@ if q6:
 # person); on people it never saw it is far below (0.75–0.77), though well above PCA. Longer training, more training
 # people and twenty-odd variations of this design all left unseen people within a few thousandths: sixteen numbers
 # carry the lighting well and a new person's identity poorly. A codec that splits the 16 numbers into 9 for lighting and
-# 7 for identity, combined multiplicatively, did worse in a first comparison (0.869 / 0.717 against 0.897 / 0.739 on
-# one split, after a third of the training): Yale B's harsh light casts shadows that no 9-dimensional lighting model
-# holds.
+# 7 for identity, combined multiplicatively, did worse on the same three splits (0.895 / 0.742 against 0.916 / 0.763,
+# behind on every split, and twice as slow to train): Yale B's harsh light casts shadows that no 9-dimensional
+# lighting model holds.
 
 # %%
 if Path("compress_images.py").is_file():
