@@ -215,8 +215,8 @@ if q5:
 # apart, so that its number is a forecast for new photos rather than an upper bound. Most remaining errors are
 # t-shirts and jumpers confused for each other (three-quarter sleeves, short-sleeved knits, sweatshirt fabric); the
 # distractors themselves cost little. Alternatives measured and not kept (wider or deeper blocks, squeeze-and-
-# excitation, random erasing, recolouring, SGD, other learning rates, larger inputs, test-time averaging) moved the
-# held-out accuracy by no more than a split's scatter.
+# excitation, random erasing, recolouring, SGD, other learning rates, larger inputs, test-time averaging, two networks
+# trained for half as long and averaged) moved the held-out accuracy by no more than a split's scatter.
 
 # %% [markdown]
 # ## Question 6
