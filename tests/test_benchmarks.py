@@ -81,3 +81,6 @@ def test_the_q5_ensemble_scores_each_member_and_their_average_on_a_grouped_fold(
         assert {f"{view}_member_0", f"{view}_member_1"} <= metrics.keys() and 0 <= metrics[view] <= 1
     summary = q5_ensemble.summary(tiny, 2)
     assert summary["folds"] == [0] and summary["accuracy"]["mean"] == metrics["accuracy"]
+    alone = q5_ensemble.run_fold(tiny, 1, garments, data)  # an ensemble of one is that network
+    assert alone["accuracy"] == alone["accuracy_member_0"]
+    assert alone["accuracy_distorted"] == alone["accuracy_distorted_member_0"]
