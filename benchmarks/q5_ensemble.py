@@ -9,7 +9,6 @@ mean ± sd of each beside the single network's.
 Usage: .venv/bin/python benchmarks/q5_ensemble.py [--members 2] [--folds 0 1 2 3 4] [--seed S] [--threads N]
 """
 
-import argparse
 import dataclasses
 import json
 from pathlib import Path
@@ -26,6 +25,7 @@ from q5_garments import train as training
 from q5_garments.augment import distort
 from q5_garments.data import DEFAULT_FOLDER
 from q5_garments.deliverable.predict_class import resize
+from q5_grouped_cv import fold_arguments
 from q5_grouped_cv import report as single_network_report
 
 EXPERIMENT = "q5_ensemble"
@@ -89,13 +89,8 @@ def summary(config: training.TrainConfig, members: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = fold_arguments()
     parser.add_argument("--members", type=int, default=2)
-    parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--seed", type=int, default=0, help="the shoots' clustering and the folds' shuffle")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--data", default=None, help=f"a folder like {DEFAULT_FOLDER}/ (default: as `invoke train`)")
-    parser.add_argument("--report", action="store_true", help="only print what the store holds")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = training.TrainConfig(seed=args.seed)

@@ -51,14 +51,19 @@ def report(config) -> dict:
     return summary
 
 
-def main() -> None:
+def fold_arguments() -> argparse.ArgumentParser:
+    """The command line of a benchmark over the grouped folds (this one and q5_ensemble.py)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
     parser.add_argument("--seed", type=int, default=0, help="the shoots' clustering and the folds' shuffle")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", default=None, help=f"a folder like {DEFAULT_FOLDER}/ (default: as `invoke train`)")
     parser.add_argument("--report", action="store_true", help="only print what the store holds")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = fold_arguments().parse_args()
     torch.set_num_threads(args.threads)
     config = training.TrainConfig(seed=args.seed)
     if not args.report:
