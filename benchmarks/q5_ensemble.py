@@ -44,6 +44,7 @@ def run_fold(config: training.TrainConfig, members: int, folder: Path, garments)
     photos = training.downsized(images[train_rows], config.resolution)
     val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
     views = dict(zip(VIEWS, (val_images, distort(val_images, seed=config.seed + 1)), strict=True))
+    validation = (resize(val_images, config.resolution), val_labels)  # the curves' check, resized once for all members
     device = select_device(config.device)
     short = member_config(config, members)
     probabilities: dict[str, list[torch.Tensor]] = {view: [] for view in VIEWS}
@@ -56,8 +57,7 @@ def run_fold(config: training.TrainConfig, members: int, folder: Path, garments)
             with mlflow.start_run(experiment_id=run.info.experiment_id, run_name=f"member {member}", nested=True,
                                   tags={PROCESS_TAG: this_process()}):
                 model, _ = training.fit(dataclasses.replace(short, seed=config.seed + member), photos,
-                                        labels[train_rows], device,
-                                        (resize(val_images, config.resolution), val_labels))
+                                        labels[train_rows], device, validation)
             for view in VIEWS:
                 probability = training.predict_logits(model.cpu(), views[view], "cpu").softmax(1)
                 probabilities[view].append(probability)
