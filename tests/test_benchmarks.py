@@ -71,6 +71,17 @@ def test_the_identity_lighting_codec_keeps_the_contract_and_bends_by_identity_al
         assert not torch.allclose(codec.decode(relit), restored)
 
 
+def test_the_full_size_loss_takes_over_for_the_last_share_of_the_run():
+    torch.manual_seed(0)
+    faces, config = torch.rand(2, 1, 192, 160), q6_variants.training.TrainConfig()
+    half = torch.nn.functional.avg_pool2d(faces, 2)
+    loss = q6_variants.full_size_late(0.25)
+    assert loss(half, faces, config, 0.7) == q6_variants.half_size_loss(half, faces, config, 0.7)
+    upsampled = torch.nn.functional.interpolate(half, size=(192, 160), mode="bilinear", align_corners=False)
+    late = q6_variants.codec_loss(upsampled, faces, config.ssim_weight, window=7)
+    assert loss(half, faces, config, 0.8) == late != q6_variants.half_size_loss(half, faces, config, 0.8)
+
+
 def test_the_q5_ensemble_scores_each_member_and_their_average_on_a_grouped_fold(garments, store):
     tiny = q5_ensemble.training.TrainConfig(epochs=2, width=4, resolution=32, batch_size=6, val_fraction=0.25,
                                             eval_every=1, photos_per_shoot=2)
