@@ -3,9 +3,12 @@
 The split run (`invoke train --q 5`) holds out one fold of five, each shoot (a cluster of photos sharing a
 background and light, `q5_garments.data.shoots`) wholly on one side. This trains the recipe with each fold held
 out in turn, into the MLflow experiment `q5_cv` (which `evaluate` and `bundle` never read), and prints each fold's
-accuracy and their mean ± sd. `--report` only prints, from the finished runs in the store.
+accuracy and their mean ± sd. `--variant` trains one of `q5_variants.py`'s instead, into `q5_cv_variants`, each
+run tagged with its name, and prints the recipe's folds beside it. `--report` only prints, from the finished runs in
+the store.
 
-Usage: .venv/bin/python benchmarks/q5_grouped_cv.py [--folds 0 1 2 3 4] [--seed S] [--threads N] [--report]
+Usage: .venv/bin/python benchmarks/q5_grouped_cv.py [--variant NAME] [--folds 0 1 2 3 4] [--seed S] [--threads N]
+       [--report]
 """
 
 import argparse
@@ -14,6 +17,7 @@ import json
 import os
 import tempfile
 
+import mlflow
 import numpy as np
 import torch
 from padl_shared.errors import DataError
@@ -21,25 +25,41 @@ from padl_shared.paths import OUTPUT_ENV, repo_root, resolve_data
 from padl_shared.tracking import latest_run, recipe_of, train_in_run
 from q5_garments import train as training
 from q5_garments.data import DEFAULT_FOLDER
+from q5_variants import VARIANTS
 
-EXPERIMENT = "q5_cv"
+EXPERIMENT, VARIANTS_EXPERIMENT = "q5_cv", "q5_cv_variants"
 
 
-def train_fold(config, folder) -> dict:
+def variant_of(name: str) -> tuple[training.TrainConfig, training.Pieces]:
+    """``name``'s config (seed 0, fold 0) and pieces from q5_variants.py; "default" is the recipe."""
+    changes, pieces = VARIANTS[name]
+    return dataclasses.replace(training.TrainConfig(), **changes), pieces
+
+
+def train_fold(config, folder, variant: str = "default") -> dict:
+    _, pieces = variant_of(variant)
     data = training.load(config, folder, repo_root() / ".cache")
+
+    def fit(output):
+        if variant != "default":
+            mlflow.set_tag("variant", variant)
+        return training.train(config, data, output, pieces=pieces)
+
+    experiment, name = (EXPERIMENT, "q5") if variant == "default" else (VARIANTS_EXPERIMENT, f"q5 {variant}")
     with tempfile.TemporaryDirectory() as scratch:
         os.environ[OUTPUT_ENV] = scratch
-        return train_in_run(EXPERIMENT, "q5", f"q5 fold {config.fold} seed={config.seed}", config,
-                            {"garments": folder}, lambda output: training.train(config, data, output))
+        return train_in_run(experiment, "q5", f"{name} fold {config.fold} seed={config.seed}", config,
+                            {"garments": folder}, fit)
 
 
-def report(config) -> dict:
-    """Each fold's newest finished run of this recipe and seed, and the mean ± sd over them."""
+def report(config, variant: str = "default") -> dict:
+    """Each fold's newest finished run of this recipe (or variant) and seed, and the mean ± sd over them."""
     folds = {}
+    experiment, tags = (EXPERIMENT, None) if variant == "default" else (VARIANTS_EXPERIMENT, {"variant": variant})
     for fold in range(round(1 / config.val_fraction)):
         recipe = recipe_of(dataclasses.replace(config, fold=fold)) | {"seed": config.seed}
         try:
-            run = latest_run(EXPERIMENT, params=recipe)
+            run = latest_run(experiment, params=recipe, tags=tags)
         except DataError:  # a fold not run yet
             continue
         folds[fold] = {key: run.data.metrics[key] for key in ("accuracy", "accuracy_distorted", "n_val")}
@@ -63,16 +83,20 @@ def fold_arguments() -> argparse.ArgumentParser:
 
 
 def main() -> None:
-    args = fold_arguments().parse_args()
+    parser = fold_arguments()
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="default", help="one of q5_variants.py's")
+    args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    config = training.TrainConfig(seed=args.seed)
+    config = dataclasses.replace(variant_of(args.variant)[0], seed=args.seed)
     if not args.report:
         folder = resolve_data(DEFAULT_FOLDER, args.data)
         for fold in args.folds:
-            metrics = train_fold(dataclasses.replace(config, fold=fold), folder)
+            metrics = train_fold(dataclasses.replace(config, fold=fold), folder, args.variant)
             print(json.dumps({"fold": fold, **{k: metrics[k] for k in ("accuracy", "accuracy_distorted", "n_val")}}),
                   flush=True)
-    print(json.dumps(report(config)))
+    print(json.dumps(report(config, args.variant)))
+    if args.variant != "default":  # the recipe's folds beside it, from the store
+        print(json.dumps({"recipe": report(training.TrainConfig(seed=args.seed))}))
 
 
 if __name__ == "__main__":

@@ -13,41 +13,11 @@ Usage: .venv/bin/python benchmarks/q5_variants.py VARIANT [--seed S] [--threads 
 import torch
 import torch.nn.functional as F
 from q5_garments import train as training
-from q5_garments.augment import augment_batch
 from q5_garments.data import DEFAULT_FOLDER
 from q5_garments.deliverable.predict_class import GarmentNet, Residual
 from q5_garments.train import Pieces
 from torch import nn
 from variant_run import main
-
-
-def erased(images, generator, share=0.5, low=0.02, high=0.2):
-    """Random erasing: half the photos get a rectangle of 2-20 % of their area filled with uniform noise. By
-    hand rather than torchvision's RandomErasing, which draws one rectangle a call from the global generator:
-    this draws one a photo for the whole batch from the training's own generator, as augment_batch does."""
-    count, _, height, width = images.shape
-    area = low + (high - low) * torch.rand(count, generator=generator)
-    aspect = torch.exp((torch.rand(count, generator=generator) * 2 - 1) * 1.2)
-    box_height = (area * aspect).sqrt().clamp(max=1) * height
-    box_width = (area / aspect).sqrt().clamp(max=1) * width
-    top = torch.rand(count, generator=generator) * (height - box_height)
-    left = torch.rand(count, generator=generator) * (width - box_width)
-    chosen = torch.rand(count, generator=generator) < share
-    rows = torch.arange(height).view(1, height, 1)
-    columns = torch.arange(width).view(1, 1, width)
-    inside = ((rows >= top.view(-1, 1, 1)) & (rows < (top + box_height).view(-1, 1, 1))
-              & (columns >= left.view(-1, 1, 1)) & (columns < (left + box_width).view(-1, 1, 1)))
-    inside &= chosen.view(-1, 1, 1)
-    return torch.where(inside[:, None], torch.rand(images.shape, generator=generator), images)
-
-
-def recoloured(images, generator, share=0.2):
-    """A fifth of the photos with their RGB channels in another order: a garment of another colour, same shape."""
-    orders = torch.tensor([[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
-    picked = orders[torch.randint(0, len(orders), (len(images),), generator=generator)]
-    permuted = torch.gather(images, 1, picked[:, :, None, None].expand_as(images))
-    chosen = torch.rand(len(images), generator=generator) < share
-    return torch.where(chosen[:, None, None, None], permuted, images)
 
 
 class SqueezeExcitationResidual(Residual):
@@ -99,18 +69,10 @@ def nesterov_sgd(parameters, lr, weight_decay):
     return torch.optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
 
 
-def then(extra):
-    """The recipe's augmentation, then ``extra`` on its output."""
-    def augment(images, generator, size):
-        return extra(augment_batch(images, generator, size), generator)
-    return augment
-
-
 # each: (what it changes in TrainConfig, the pieces it trains with)
 VARIANTS = {
     "default": ({}, Pieces()),
-    "erasing": ({}, Pieces(augment=then(erased))),
-    "recolour": ({}, Pieces(augment=then(recoloured))),
+    "without-erasing-recolour": ({"erase_share": 0.0, "recolour_share": 0.0}, Pieces()),  # the recipe until issue 29
     "width24-112px": ({"width": 24, "resolution": 112}, Pieces()),
     "quarter-128px": ({"resolution": 128}, Pieces(network=quarter_resolution_net)),
     "lr-1.5e-3": ({"lr": 1.5e-3}, Pieces()),

@@ -12,6 +12,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import q5_ensemble  # noqa: E402
+import q5_grouped_cv  # noqa: E402
 import q5_variants  # noqa: E402
 import q6_variants  # noqa: E402
 from variant_run import train_variant  # noqa: E402
@@ -80,6 +81,16 @@ def test_the_full_size_loss_takes_over_for_the_last_share_of_the_run():
     upsampled = torch.nn.functional.interpolate(half, size=(192, 160), mode="bilinear", align_corners=False)
     late = q6_variants.codec_loss(upsampled, faces, config.ssim_weight, window=7)
     assert loss(half, faces, config, 0.8) == late != q6_variants.half_size_loss(half, faces, config, 0.8)
+
+
+def test_a_q5_variant_runs_on_the_grouped_folds_apart_from_the_recipe(garments, store):
+    tiny = {"epochs": 1, "width": 4, "resolution": 32, "batch_size": 6, "val_fraction": 0.25, "eval_every": 1,
+            "photos_per_shoot": 2}
+    config = q5_grouped_cv.dataclasses.replace(q5_grouped_cv.variant_of("without-erasing-recolour")[0], **tiny)
+    metrics = q5_grouped_cv.train_fold(config, garments, "without-erasing-recolour")
+    summary = q5_grouped_cv.report(config, "without-erasing-recolour")
+    assert list(summary["folds"]) == [0] and summary["accuracy"]["mean"] == metrics["accuracy"]
+    assert q5_grouped_cv.report(config)["folds"] == {}  # the recipe's estimate never counts a variant's run
 
 
 def test_the_q5_ensemble_scores_each_member_and_their_average_on_a_grouped_fold(garments, store):

@@ -1,5 +1,5 @@
 import torch
-from q5_garments.augment import _homography, augment_batch, random_geometry, warp
+from q5_garments.augment import _homography, augment_batch, erase, random_geometry, recolour, warp
 
 
 def test_homography_maps_each_source_quadrilateral_onto_its_target():
@@ -17,10 +17,10 @@ def test_identity_geometry_leaves_images_unchanged():
 def test_augmentation_is_seeded_drawn_per_photo_and_stays_in_range():
     photos = torch.full((6, 3, 32, 32), 128, dtype=torch.uint8)
     photos[:, :, 8:24, 12:20] = 255  # the same photo six times
-    first = augment_batch(photos, torch.Generator().manual_seed(1))
+    first = augment_batch(photos, torch.Generator().manual_seed(1), None, 0.5, 0.2)
     assert first.shape == (6, 3, 32, 32) and first.dtype == torch.float32
     assert first.min() >= 0 and first.max() <= 1
-    assert torch.equal(first, augment_batch(photos, torch.Generator().manual_seed(1)))
+    assert torch.equal(first, augment_batch(photos, torch.Generator().manual_seed(1), None, 0.5, 0.2))
     assert not torch.equal(first[0], first[1])
     geometry = random_geometry(500, torch.Generator().manual_seed(2))
     mirrored = geometry[:, 0, 0] < 0
@@ -32,4 +32,26 @@ def test_warping_into_half_the_side_samples_the_photo_at_half_resolution():
     halved = warp(images, torch.eye(3).repeat(2, 1, 1), size=8)
     assert torch.allclose(halved, torch.nn.functional.avg_pool2d(images, 2), atol=1e-5)
     photos = torch.randint(0, 256, (3, 3, 48, 48), dtype=torch.uint8)
-    assert augment_batch(photos, torch.Generator().manual_seed(0), size=32).shape == (3, 3, 32, 32)
+    assert augment_batch(photos, torch.Generator().manual_seed(0), 32, 0.5, 0.2).shape == (3, 3, 32, 32)
+
+
+def test_recolouring_reorders_the_channels_of_its_share_of_the_photos():
+    photos = torch.rand(400, 3, 4, 4)
+    recoloured = recolour(photos, torch.Generator().manual_seed(0), share=0.2)
+    changed = (recoloured != photos).flatten(1).any(1)
+    assert 0.12 < changed.float().mean() < 0.28
+    assert torch.equal(recoloured.sort(1).values, photos.sort(1).values)  # the same values, in another order
+    assert recolour(photos, torch.Generator(), share=0) is photos
+
+
+def test_erasing_fills_one_rectangle_of_its_share_of_the_photos_with_noise():
+    photos = torch.zeros(400, 3, 20, 20)
+    erased = erase(photos, torch.Generator().manual_seed(0), share=0.5)
+    covered = (erased != 0).any(1)  # pixels drawn into
+    hit = covered.flatten(1).any(1)
+    assert 0.4 < hit.float().mean() < 0.6
+    area = covered[hit].flatten(1).float().mean(1)
+    assert area.max() <= 0.3
+    rows, columns = covered[hit].any(2), covered[hit].any(1)  # a rectangle: its pixels are its rows × its columns
+    assert torch.equal(covered[hit].sum((1, 2)), rows.sum(1) * columns.sum(1))
+    assert erase(photos, torch.Generator(), share=0) is photos

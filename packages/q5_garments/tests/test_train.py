@@ -89,7 +89,8 @@ def test_tiny_training_logs_and_writes_the_deliverable(garments, store):
 def test_an_easy_task_is_learned(garments, store):
     output = store / "out"
     output.mkdir()
-    config = TrainConfig(**{**TINY, "width": 8, "epochs": 12, "lr": 1e-2})
+    # these classes differ only by the garment's colour, which recolouring scrambles on purpose: off here
+    config = TrainConfig(**{**TINY, "width": 8, "epochs": 12, "lr": 1e-2, "recolour_share": 0.0})
     with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
         metrics = train(config, load_folder(garments), output)
     assert metrics["accuracy"] >= 0.85

@@ -164,14 +164,15 @@ def record_result(metrics: Mapping[str, Any], conclusion: str) -> None:
     mlflow.log_text(conclusion, "conclusion.md")
 
 
-def latest_run(question: str, params: Mapping[str, Any] | None = None):
+def latest_run(question: str, params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None):
     """The newest FINISHED run of ``question``: what ``evaluate`` and ``bundle`` score. With ``params``, the
-    newest whose logged parameters (as ``flatten`` names them) have these values."""
+    newest whose logged parameters (as ``flatten`` names them) have these values; with ``tags``, these tags."""
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri())
     experiment = mlflow.get_experiment_by_name(question)
-    conditions = ["attributes.status = 'FINISHED'", *(f"params.`{k}` = '{v}'" for k, v in (params or {}).items())]
+    conditions = ["attributes.status = 'FINISHED'", *(f"params.`{k}` = '{v}'" for k, v in (params or {}).items()),
+                  *(f"tags.`{k}` = '{v}'" for k, v in (tags or {}).items())]
     runs = [] if experiment is None else mlflow.search_runs(
         [experiment.experiment_id], filter_string=" and ".join(conditions),
         order_by=["attributes.start_time DESC"], max_results=1, output_format="list")

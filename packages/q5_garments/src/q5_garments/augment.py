@@ -122,9 +122,47 @@ def jitter_colour(images: torch.Tensor, generator: torch.Generator, strength: fl
     return ((images - luma) * factor() + luma).clamp(0, 1)
 
 
-def augment_batch(images: torch.Tensor, generator: torch.Generator, size: int | None = None) -> torch.Tensor:
-    """uint8 batch → float size×size batch (default: the input's size) in [0, 1] with geometry, colour, drawn
-    lines and noise, each drawn per photo. Batched by hand: torchvision's v2 transforms draw one set of
-    parameters per call, so per-photo draws cost a call per photo, 30 % of a training epoch on 2 CPU cores."""
+def recolour(images: torch.Tensor, generator: torch.Generator, share: float) -> torch.Tensor:
+    """``share`` of the photos with their RGB channels in another order: a garment (and a room) of another colour,
+    the same shapes."""
+    if not share:
+        return images
+    orders = torch.tensor([[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    picked = orders[torch.randint(0, len(orders), (len(images),), generator=generator)]
+    permuted = torch.gather(images, 1, picked[:, :, None, None].expand_as(images))
+    chosen = torch.rand(len(images), generator=generator) < share
+    return torch.where(chosen[:, None, None, None], permuted, images)
+
+
+def erase(images: torch.Tensor, generator: torch.Generator, share: float, low: float = 0.02,
+          high: float = 0.2) -> torch.Tensor:
+    """Random erasing: ``share`` of the photos get a rectangle of ``low``–``high`` of their area filled with uniform
+    noise. By hand rather than torchvision's RandomErasing, which draws one rectangle a call from the global
+    generator: this draws one a photo for the whole batch from the training's own generator."""
+    if not share:
+        return images
+    count, _, height, width = images.shape
+    area = _uniform(count, low, high, generator)
+    aspect = torch.exp((torch.rand(count, generator=generator) * 2 - 1) * 1.2)
+    box_height = (area * aspect).sqrt().clamp(max=1) * height
+    box_width = (area / aspect).sqrt().clamp(max=1) * width
+    top = torch.rand(count, generator=generator) * (height - box_height)
+    left = torch.rand(count, generator=generator) * (width - box_width)
+    chosen = torch.rand(count, generator=generator) < share
+    rows = torch.arange(height).view(1, height, 1)
+    columns = torch.arange(width).view(1, 1, width)
+    inside = ((rows >= top.view(-1, 1, 1)) & (rows < (top + box_height).view(-1, 1, 1))
+              & (columns >= left.view(-1, 1, 1)) & (columns < (left + box_width).view(-1, 1, 1)))
+    inside &= chosen.view(-1, 1, 1)
+    return torch.where(inside[:, None], torch.rand(images.shape, generator=generator), images)
+
+
+def augment_batch(images: torch.Tensor, generator: torch.Generator, size: int | None, erase_share: float,
+                  recolour_share: float) -> torch.Tensor:
+    """uint8 batch → float size×size batch (None: the input's size) in [0, 1] with geometry, colour, drawn lines
+    and noise, then channels reordered and a rectangle erased on a share of the photos, each drawn per photo.
+    Batched by hand: torchvision's v2 transforms draw one set of parameters per call, so per-photo draws cost a
+    call per photo, 30 % of a training epoch on 2 CPU cores."""
     geometric = warp(images.float() / 255, random_geometry(len(images), generator), size)
-    return add_noise(draw_lines(jitter_colour(geometric, generator), generator), generator)
+    distracted = add_noise(draw_lines(jitter_colour(geometric, generator), generator), generator)
+    return erase(recolour(distracted, generator, recolour_share), generator, erase_share)

@@ -36,6 +36,8 @@ class TrainConfig:
     lr: float = 3e-3  # AdamW's one-cycle peak
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
+    recolour_share: float = 0.2  # photos with their RGB channels reordered, and photos with a rectangle of noise
+    erase_share: float = 0.5  # over 2-20 % of them (random erasing): another shoot's colours, and what it hides
     val_fraction: float = 0.2  # held out, whole shoots, stratified by class; scored clean and with distractors
     fold: int = 0  # which of the 1/val_fraction folds is held out (benchmarks/q5_grouped_cv.py runs them all)
     photos_per_shoot: int = 20  # shoots are found as clusters of about this many photos (see data.shoots)
@@ -54,7 +56,7 @@ def adamw(parameters, lr: float, weight_decay: float) -> torch.optim.Optimizer:
 class Pieces:
     """The parts of the recipe a benchmark may swap (benchmarks/q5_variants.py); the defaults are the recipe's."""
 
-    augment: Callable = augment_batch  # (uint8 photos, generator, side) → float inputs in [0, 1]
+    augment: Callable = augment_batch  # (uint8 photos, generator, side, erase share, recolour share) → inputs in [0, 1]
     network: Callable = GarmentNet  # (width, resolution) → the network
     optimiser: Callable = adamw  # (parameters, lr, weight_decay) → the optimiser
 
@@ -145,7 +147,8 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         model.train()
         epoch_start, total_loss, correct = time.perf_counter(), 0.0, 0
         for batch in torch.randperm(len(labels), generator=generator).split(config.batch_size):
-            inputs = pieces.augment(photos[batch], generator, config.resolution).to(device, memory_format=layout)
+            inputs = pieces.augment(photos[batch], generator, config.resolution, config.erase_share,
+                                    config.recolour_share).to(device, memory_format=layout)
             targets = labels[batch].to(device)
             with autocast(device):  # bf16 where the hardware has it: about 1.8× faster a step on this CPU
                 logits = model(inputs).float()
