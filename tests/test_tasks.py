@@ -196,7 +196,7 @@ def _garments(folder, per_class=5):
 def test_train_q6_holdout_then_exactly_as_documented_then_evaluate(isolated_env, tmp_path, invoke):
     _faces(tmp_path / "data" / "face_images")
     isolated_env["PADL_DATA_DIR"] = str(tmp_path / "data")
-    measured = invoke("train", "--q", "6", "--holdout", env=isolated_env)
+    measured = invoke("train", "--q", "6", "--fast", "--holdout", env=isolated_env)  # only the refit need be exact
     assert measured.returncode == 0, measured.stderr
     metrics = json.loads(measured.stdout.strip().splitlines()[-1])
     assert metrics["n_unseen"] == 16 and metrics["weights_bytes"] <= 20_000_000
