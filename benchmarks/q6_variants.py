@@ -11,10 +11,9 @@ Usage: .venv/bin/python benchmarks/q6_variants.py VARIANT [--seed S] [--threads 
 """
 
 import torch
-import torch.nn.functional as F
 from q6_compression import train as training
 from q6_compression.data import DEFAULT_FOLDER
-from q6_compression.deliverable.compress_images import HEIGHT, LATENT, WIDTH, FaceCodec, _up
+from q6_compression.deliverable.compress_images import LATENT, FaceCodec, _up, full_size
 from q6_compression.train import Pieces, codec_loss, half_size_loss
 from torch import nn
 from variant_run import main
@@ -70,8 +69,7 @@ def full_size_late(share: float):
     def loss(reconstruction, faces, config, done):
         if done < 1 - share:
             return half_size_loss(reconstruction, faces, config, done)
-        upsampled = F.interpolate(reconstruction, size=(HEIGHT, WIDTH), mode="bilinear", align_corners=False)
-        return codec_loss(upsampled, faces, config.ssim_weight, window=7)
+        return codec_loss(full_size(reconstruction), faces, config.ssim_weight, window=7)
     return loss
 
 

@@ -1,6 +1,7 @@
 """Every variant of the benchmarks runs: one tiny split run each, on generated data, as the benchmark would train it
 (so that a change to the recipe cannot leave a variant behind that no longer runs)."""
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -78,15 +79,14 @@ def test_the_full_size_loss_takes_over_for_the_last_share_of_the_run():
     half = torch.nn.functional.avg_pool2d(faces, 2)
     loss = q6_variants.full_size_late(0.25)
     assert loss(half, faces, config, 0.7) == q6_variants.half_size_loss(half, faces, config, 0.7)
-    upsampled = torch.nn.functional.interpolate(half, size=(192, 160), mode="bilinear", align_corners=False)
-    late = q6_variants.codec_loss(upsampled, faces, config.ssim_weight, window=7)
+    late = q6_variants.codec_loss(q6_variants.full_size(half), faces, config.ssim_weight, window=7)
     assert loss(half, faces, config, 0.8) == late != q6_variants.half_size_loss(half, faces, config, 0.8)
 
 
 def test_a_q5_variant_runs_on_the_grouped_folds_apart_from_the_recipe(garments, store):
     tiny = {"epochs": 1, "width": 4, "resolution": 32, "batch_size": 6, "val_fraction": 0.25, "eval_every": 1,
             "photos_per_shoot": 2}
-    config = q5_grouped_cv.dataclasses.replace(q5_grouped_cv.variant_of("without-erasing-recolour")[0], **tiny)
+    config = dataclasses.replace(q5_grouped_cv.variant_of("without-erasing-recolour")[0], **tiny)
     metrics = q5_grouped_cv.train_fold(config, garments, "without-erasing-recolour")
     summary = q5_grouped_cv.report(config, "without-erasing-recolour")
     assert list(summary["folds"]) == [0] and summary["accuracy"]["mean"] == metrics["accuracy"]

@@ -94,10 +94,15 @@ class FaceCodec(nn.Module):
         return F.grid_sample(logits, grid.to(logits.dtype), mode="bilinear", padding_mode="border", align_corners=False)
 
     def decode(self, latents):
-        return F.interpolate(self.decode_half(latents), size=(HEIGHT, WIDTH), mode="bilinear", align_corners=False)
+        return full_size(self.decode_half(latents))
 
     def forward(self, images):
         return self.decode(self.encode(images))
+
+
+def full_size(half):
+    """A 96×80 reconstruction as decode delivers it: bilinear to 192×160."""
+    return F.interpolate(half, size=(HEIGHT, WIDTH), mode="bilinear", align_corners=False)
 
 
 def ssim_per_image(images, references, window: int = 7):
