@@ -81,6 +81,7 @@ VARIANTS = {
     "full-size-late": ({}, Pieces(loss=full_size_late(0.25))),
     "ssim-only": ({"ssim_weight": 1.0}, Pieces()),
     "ssim-0.7": ({"ssim_weight": 0.7}, Pieces()),
+    "details-768": ({"details": 768}, Pieces()),
     "lr-1.5e-3": ({"lr": 1.5e-3}, Pieces()),
     "lr-6e-3": ({"lr": 6e-3}, Pieces()),
     # the same recipe with two and four times the 15-minute budget's epochs: does compute close the gap?
