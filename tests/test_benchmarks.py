@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import q5_ensemble  # noqa: E402
 import q5_grouped_cv  # noqa: E402
+import q5_test_time  # noqa: E402
 import q5_variants  # noqa: E402
 import q6_variants  # noqa: E402
 from variant_run import train_variant  # noqa: E402
@@ -91,6 +92,17 @@ def test_a_q5_variant_runs_on_the_grouped_folds_apart_from_the_recipe(garments, 
     summary = q5_grouped_cv.report(config, "without-erasing-recolour")
     assert list(summary["folds"]) == [0] and summary["accuracy"]["mean"] == metrics["accuracy"]
     assert q5_grouped_cv.report(config)["folds"] == {}  # the recipe's estimate never counts a variant's run
+
+
+def test_q5_test_time_averaging_reloads_each_fold_model_and_scores_it_as_training_did(garments, store):
+    tiny = q5_grouped_cv.training.TrainConfig(epochs=1, width=4, resolution=32, batch_size=6, val_fraction=0.25,
+                                              eval_every=1, photos_per_shoot=2)
+    q5_grouped_cv.train_fold(tiny, garments)
+    scores = q5_test_time.score_fold(tiny, q5_test_time.training.load(tiny, garments, None))
+    for view in q5_test_time.VIEWS:
+        assert scores[view] == scores[f"{view}_logged"]  # the stored weights give the run's own number
+    # the generated photos are flat colours, their own mirror images: averaging over mirrors changes nothing
+    assert scores["accuracy_mirrored"] == scores["accuracy"]
 
 
 def test_the_q5_ensemble_scores_each_member_and_their_average_on_a_grouped_fold(garments, store):
