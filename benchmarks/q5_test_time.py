@@ -14,14 +14,13 @@ import numpy as np
 import torch
 from padl_shared.paths import repo_root, resolve_data
 from padl_shared.tracking import deliverable_of, latest_run, recipe_of
+from q5_ensemble import VIEWS
 from q5_garments import train as training
 from q5_garments.augment import distort
 from q5_garments.data import DEFAULT_FOLDER
 from q5_garments.deliverable import GRADED
 from q5_garments.deliverable.predict_class import load
 from q5_grouped_cv import EXPERIMENT, fold_arguments
-
-VIEWS = ("accuracy", "accuracy_distorted")
 
 
 def mirrored_average(model, images: torch.Tensor) -> torch.Tensor:
