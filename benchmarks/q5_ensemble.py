@@ -56,8 +56,8 @@ def run_fold(config: training.TrainConfig, members: int, folder: Path, garments)
             seed_everything(config.seed + member)  # member 0 starts as the recipe's run would
             with mlflow.start_run(experiment_id=run.info.experiment_id, run_name=f"member {member}", nested=True,
                                   tags={PROCESS_TAG: this_process()}):
-                model, _ = training.fit(dataclasses.replace(short, seed=config.seed + member), photos,
-                                        labels[train_rows], device, validation)
+                model, _, _ = training.fit(dataclasses.replace(short, seed=config.seed + member), photos,
+                                           labels[train_rows], device, validation)
             for view in VIEWS:
                 probability = training.predict_logits(model.cpu(), views[view], "cpu").softmax(1)
                 probabilities[view].append(probability)

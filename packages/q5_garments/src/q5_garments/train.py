@@ -59,6 +59,8 @@ class Pieces:
     augment: Callable = augment_batch  # (uint8 photos, generator, side, erase share, recolour share) → inputs in [0, 1]
     network: Callable = GarmentNet  # (width, resolution) → the network
     optimiser: Callable = adamw  # (parameters, lr, weight_decay) → the optimiser
+    averaged: Callable | None = None  # (network) → a torch.optim.swa_utils.AveragedModel updated after each step,
+    #                                   scored and shipped in the network's place; None: the last step's weights
 
 
 def load(config: TrainConfig, folder: Path, cache_dir: Path | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,10 +130,12 @@ def epochs_to_run(config: TrainConfig) -> int:
 
 
 def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
-        validation: tuple[torch.Tensor, torch.Tensor] | None, pieces: Pieces = Pieces()) -> tuple[nn.Module, list]:
-    """A network trained from scratch on uint8 photos at the network's resolution, and its per-epoch history,
-    logged to the active MLflow run; ``validation`` (float photos at the network's resolution, labels) is scored
-    every ``eval_every`` epochs and on the last."""
+        validation: tuple[torch.Tensor, torch.Tensor] | None,
+        pieces: Pieces = Pieces()) -> tuple[nn.Module, list, nn.Module | None]:
+    """A network trained from scratch on uint8 photos at the network's resolution, its per-epoch history, logged to
+    the active MLflow run, and its averaged weights where ``pieces.averaged`` asks for them (else None);
+    ``validation`` (float photos at the network's resolution, labels) is scored every ``eval_every`` epochs and on
+    the last, on the averaged weights where there are some."""
     import mlflow
     from padl_shared.device import autocast
 
@@ -141,6 +145,7 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
     optimiser = pieces.optimiser(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     epochs, batches = epochs_to_run(config), int(np.ceil(len(labels) / config.batch_size))
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=epochs * batches)
+    averaged = pieces.averaged(model) if pieces.averaged else None
     history, held_out_accuracy = [], None  # the latest check's, kept on the progress bar between checks
     progress = tqdm(range(1, epochs + 1), desc="q5 epochs", unit="epoch")
     for epoch in progress:
@@ -157,12 +162,14 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
             loss.backward()
             optimiser.step()
             schedule.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             total_loss += loss.item() * len(batch)
             correct += int((logits.argmax(1) == targets).sum())
         record = {"epoch": epoch, "train_loss": total_loss / len(labels), "train_accuracy": correct / len(labels)}
         if validation is not None and (epoch % config.eval_every == 0 or epoch == epochs):
             with autocast(device):
-                val_logits = predict_logits(model, validation[0], device)
+                val_logits = predict_logits(averaged.module if averaged else model, validation[0], device)
             record |= {"val_loss": float(F.cross_entropy(val_logits, validation[1])),
                        "val_accuracy": float((val_logits.argmax(1) == validation[1]).float().mean())}
         record["epoch_seconds"] = time.perf_counter() - epoch_start
@@ -171,13 +178,13 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         shown = {"loss": record["train_loss"], "val": held_out_accuracy}
         progress.set_postfix({name: f"{value:.3f}" for name, value in shown.items() if value is not None})
         history.append(record)
-    return model, history
+    return model, history, (averaged.module if averaged else None)
 
 
-def score_held_out(model: GarmentNet, images: torch.Tensor, labels: torch.Tensor, seed: int) -> dict:
-    """Accuracy overall and by class on the held-out photos, clean and with seeded distractors; figures logged."""
-    from padl_shared.tracking import log_figure
-
+def accuracies(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+               seed: int) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Accuracy overall and by class on the held-out photos, clean and with seeded distractors, and the two
+    predictions."""
     truth = labels.numpy()
     clean = predict_logits(model, images, "cpu").argmax(1).numpy()
     distorted = predict_logits(model, distort(images, seed=seed + 1), "cpu").argmax(1).numpy()
@@ -186,6 +193,15 @@ def score_held_out(model: GarmentNet, images: torch.Tensor, labels: torch.Tensor
         **{f"accuracy_class_{k}": v for k, v in _accuracy_by_class(truth, clean).items()},
         **{f"accuracy_distorted_class_{k}": v for k, v in _accuracy_by_class(truth, distorted).items()},
     }
+    return metrics, clean, distorted
+
+
+def score_held_out(model: GarmentNet, images: torch.Tensor, labels: torch.Tensor, seed: int) -> dict:
+    """``accuracies`` on the held-out photos, with the confusion matrices and the misclassified photos logged."""
+    from padl_shared.tracking import log_figure
+
+    truth = labels.numpy()
+    metrics, clean, distorted = accuracies(model, images, labels, seed)
     log_figure(figures.confusion(truth, clean, f"held-out, clean ({metrics['accuracy']:.3f})"), "confusion_clean")
     log_figure(figures.confusion(truth, distorted, f"held-out, distorted ({metrics['accuracy_distorted']:.3f})"),
                "confusion_distorted")
@@ -220,10 +236,10 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
     val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
     validation = (resize(val_images, config.resolution), val_labels) if len(val_rows) else None  # resized once
     started = time.perf_counter()
-    model, history = fit(config, photos, labels[train_rows], device, validation, pieces)
+    last_step, history, averaged = fit(config, photos, labels[train_rows], device, validation, pieces)
     train_minutes = (time.perf_counter() - started) / 60
 
-    model = model.cpu().eval()  # scored and shipped as the deliverable runs: float32
+    model = (last_step if averaged is None else averaged).cpu().eval()  # scored and shipped as graded: float32
     saved = {"width": config.width, "resolution": config.resolution, "state": model.state_dict()}
     metrics = {"n_train": int(len(train_rows)), "n_val": int(len(val_rows)), "train_minutes": train_minutes,
                "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
@@ -234,6 +250,9 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
         conclusion = refit_conclusion(config, metrics["n_train"], link_split_run(config))
     else:
         metrics |= score_held_out(model, val_images, val_labels, config.seed)
+        if averaged is not None:  # the same training's last-step weights beside them: a paired comparison
+            unaveraged, _, _ = accuracies(last_step.cpu().eval(), val_images, val_labels, config.seed)
+            metrics |= {f"last_step_{key}": value for key, value in unaveraged.items()}
         conclusion = (f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} "
                       f"with synthetic noise, lines and warps, on {len(val_rows)} photos from shoots the network "
                       f"never saw, after {train_minutes:.1f} minutes of training from scratch on {device}.")
