@@ -52,11 +52,14 @@ def faces(images: int, compiled: bool) -> None:
     from q6_compression.train import TrainConfig, codec_loss
 
     config = TrainConfig()
-    inputs = torch.rand(32, 1, 192, 160)
     for width in (16, 24, 32, 48):
-        cost = seconds_per_image(FaceCodec(width, config.details, config.deform), inputs, lambda m, x: codec_loss(
-            m.decode_half(m.encode(x)).float(), F.avg_pool2d(x, 2), config.ssim_weight, config.ssim_window), compiled)
-        print(f"q6 width {width}{MODE[compiled]}: {cost * 1000:.1f} ms/image, {cost * images:.1f} s/epoch of {images}")
+        for layout in (torch.contiguous_format, torch.channels_last):  # training uses contiguous
+            inputs = torch.rand(config.batch_size, 1, 192, 160).contiguous(memory_format=layout)
+            cost = seconds_per_image(FaceCodec(width, config.details, config.deform).to(memory_format=layout), inputs,
+                                     lambda m, x: codec_loss(m.decode_half(m.encode(x)).float(), F.avg_pool2d(x, 2),
+                                                             config.ssim_weight, config.ssim_window), compiled)
+            print(f"q6 width {width} {str(layout).split('.')[-1]}{MODE[compiled]}: {cost * 1000:.1f} ms/image, "
+                  f"{cost * images:.1f} s/epoch of {images}")
 
 
 if __name__ == "__main__":
