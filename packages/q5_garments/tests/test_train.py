@@ -9,7 +9,18 @@ from padl_shared.tracking import tracked_run
 from q5_garments.data import load_folder, shoots
 from q5_garments.deliverable import GRADED
 from q5_garments.deliverable.predict_class import GarmentNet
-from q5_garments.train import Pieces, TrainConfig, copies_found, downsized, fit, shoot_count, split_rows, train
+from q5_garments.train import (
+    Pieces,
+    TrainConfig,
+    copies_found,
+    downsized,
+    fit,
+    held_out_fingerprint,
+    shoot_count,
+    split,
+    split_rows,
+    train,
+)
 from sklearn.metrics import adjusted_rand_score
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -87,6 +98,14 @@ def test_tiny_training_logs_and_writes_the_deliverable(garments, store):
                        "figures/misclassified.png"}
     logged = mlflow.get_run(run.info.run_id).data.metrics  # the latest value of each: what the UI and bundle show
     assert {name: logged[name] for name in metrics} == pytest.approx(metrics)
+    _, _, val_rows = split(config, *load_folder(garments))
+    assert mlflow.get_run(run.info.run_id).data.tags["held_out_sha256"] == held_out_fingerprint(val_rows)
+
+
+def test_the_held_out_fingerprint_names_the_photos_whatever_their_order():
+    rows = np.array([5, 1, 9])
+    assert held_out_fingerprint(rows) == held_out_fingerprint(rows[::-1]) == held_out_fingerprint(rows.astype(np.int32))
+    assert held_out_fingerprint(rows) != held_out_fingerprint(np.array([5, 1, 8]))
 
 
 def test_an_easy_task_is_learned(garments, store):

@@ -5,6 +5,7 @@ and with synthetic distractors → write predict_class.py with its weights."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -109,6 +110,12 @@ def split(config: TrainConfig, images: torch.Tensor, labels: torch.Tensor) -> tu
     """Each photo's shoot (``data.shoots``), then the training and held-out rows of ``config``'s fold."""
     shoot_of = shoots(images, shoot_count(config, len(images)), config.seed)
     return shoot_of, *split_rows(labels, shoot_of, config)
+
+
+def held_out_fingerprint(val_rows: np.ndarray) -> str:
+    """The first 16 hex digits of the held-out rows' sha256 (rows of the sorted files): two runs with the same one
+    held out the same photos, so their accuracies differ by training alone, whichever machine clustered the shoots."""
+    return hashlib.sha256(np.sort(val_rows).astype(np.int64).tobytes()).hexdigest()[:16]
 
 
 def downsized(images: torch.Tensor, resolution: int) -> torch.Tensor:
@@ -225,6 +232,7 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
     """Split ``garments`` (``data.load_folder``'s uint8 photos and labels), train on the training split (or every
     photo, refitting), score the held-out split clean and distorted, write the deliverable into ``output`` and log
     to the active run; the metrics."""
+    import mlflow
     from padl_shared.device import select_device
     from padl_shared.tracking import link_split_run, log_figure, record_result
 
@@ -249,6 +257,7 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
     if validation is None:
         conclusion = refit_conclusion(config, metrics["n_train"], link_split_run(config))
     else:
+        mlflow.set_tag("held_out_sha256", held_out_fingerprint(val_rows))
         metrics |= score_held_out(model, val_images, val_labels, config.seed)
         if averaged is not None:  # the same training's last-step weights beside them: a paired comparison
             unaveraged, _, _ = accuracies(last_step.cpu().eval(), val_images, val_labels, config.seed)
