@@ -1,11 +1,12 @@
 """Question 5's recipe across every fold of its shoot-grouped hold-out: the estimate of accuracy on new photos.
 
-The split run (`invoke train --q 5`) holds out one fold of five, each shoot (a cluster of photos sharing a
+The split run (`invoke train --q 5 --holdout`) holds out one fold of five, each shoot (a cluster of photos sharing a
 background and light, `q5_garments.data.shoots`) wholly on one side. This trains the recipe with each fold held
 out in turn, into the MLflow experiment `q5_cv` (which `evaluate` and `bundle` never read), and prints each fold's
 accuracy and their mean ± sd. `--variant` trains one of `q5_variants.py`'s instead, into `q5_cv_variants`, each
-run tagged with its name, and prints the recipe's folds beside it. `--report` only prints, from the finished runs in
-the store.
+run tagged with its name, and prints the recipe's folds beside it; a variant with averaged weights (`ema-0.999`) also
+scores its last step's weights, the recipe's own from the same training, so it reports the averaging's paired gain.
+`--report` only prints, from the finished runs in the store.
 
 Usage: .venv/bin/python benchmarks/q5_grouped_cv.py [--variant NAME] [--folds 0 1 2 3 4] [--seed S] [--threads N]
        [--report]
@@ -28,6 +29,7 @@ from q5_garments.data import DEFAULT_FOLDER
 from q5_variants import VARIANTS
 
 EXPERIMENT, VARIANTS_EXPERIMENT = "q5_cv", "q5_cv_variants"
+HEADLINE = ("accuracy", "accuracy_distorted")
 
 
 def variant_of(name: str) -> tuple[training.TrainConfig, training.Pieces]:
@@ -53,7 +55,9 @@ def train_fold(config, folder, variant: str = "default") -> dict:
 
 
 def report(config, variant: str = "default") -> dict:
-    """Each fold's newest finished run of this recipe (or variant) and seed, and the mean ± sd over them."""
+    """Each fold's newest finished run of this recipe (or variant) and seed, and the mean ± sd over them. A variant
+    with averaged weights also logs its last step's (the recipe's own weights, `last_step_…`): those get a mean ± sd
+    too, and the paired gain of the averaging as mean ± standard error."""
     folds = {}
     experiment, tags = (EXPERIMENT, None) if variant == "default" else (VARIANTS_EXPERIMENT, {"variant": variant})
     for fold in range(round(1 / config.val_fraction)):
@@ -62,12 +66,19 @@ def report(config, variant: str = "default") -> dict:
             run = latest_run(experiment, params=recipe, tags=tags)
         except DataError:  # a fold not run yet
             continue
-        folds[fold] = {key: run.data.metrics[key] for key in ("accuracy", "accuracy_distorted", "n_val")}
+        folds[fold] = {key: value for key, value in run.data.metrics.items()
+                       if key.removeprefix("last_step_") in HEADLINE or key == "n_val"}
     summary = {"folds": folds}
-    for key in ("accuracy", "accuracy_distorted"):
-        values = np.array([fold[key] for fold in folds.values()])
+    for key in (*HEADLINE, *(f"last_step_{key}" for key in HEADLINE)):
+        values = np.array([fold[key] for fold in folds.values() if key in fold])
         if len(values):
             summary[key] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else None}
+    for key in HEADLINE:
+        paired = [fold for fold in folds.values() if f"last_step_{key}" in fold]
+        gains = np.array([fold[key] - fold[f"last_step_{key}"] for fold in paired])
+        if len(gains) > 1:
+            summary[f"averaging_gain_{key}"] = {"mean": float(gains.mean()),
+                                                "se": float(gains.std(ddof=1) / np.sqrt(len(gains)))}
     return summary
 
 
@@ -92,7 +103,7 @@ def main() -> None:
         folder = resolve_data(DEFAULT_FOLDER, args.data)
         for fold in args.folds:
             metrics = train_fold(dataclasses.replace(config, fold=fold), folder, args.variant)
-            print(json.dumps({"fold": fold, **{k: metrics[k] for k in ("accuracy", "accuracy_distorted", "n_val")}}),
+            print(json.dumps({"fold": fold, **{k: metrics[k] for k in (*HEADLINE, "n_val")}}),
                   flush=True)
     print(json.dumps(report(config, args.variant)))
     if args.variant != "default":  # the recipe's folds beside it, from the store

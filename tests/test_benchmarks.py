@@ -94,6 +94,19 @@ def test_a_q5_variant_runs_on_the_grouped_folds_apart_from_the_recipe(garments, 
     assert q5_grouped_cv.report(config)["folds"] == {}  # the recipe's estimate never counts a variant's run
 
 
+def test_an_averaged_variant_on_the_grouped_folds_reports_its_last_step_and_the_paired_gain(garments, store):
+    tiny = {"epochs": 2, "width": 4, "resolution": 32, "batch_size": 6, "val_fraction": 0.25, "eval_every": 1,
+            "photos_per_shoot": 2}
+    config = dataclasses.replace(q5_grouped_cv.variant_of("ema-0.999")[0], **tiny)
+    runs = [q5_grouped_cv.train_fold(dataclasses.replace(config, fold=fold), garments, "ema-0.999") for fold in (0, 1)]
+    summary = q5_grouped_cv.report(config, "ema-0.999")
+    for key in q5_grouped_cv.HEADLINE:
+        gains = [run[key] - run[f"last_step_{key}"] for run in runs]
+        assert summary[f"last_step_{key}"]["mean"] == pytest.approx(np.mean([run[f"last_step_{key}"] for run in runs]))
+        assert summary[f"averaging_gain_{key}"] == pytest.approx({"mean": np.mean(gains),
+                                                                  "se": np.std(gains, ddof=1) / np.sqrt(2)})
+
+
 def test_q5_test_time_averaging_reloads_each_fold_model_and_scores_it_as_training_did(garments, store):
     tiny = q5_grouped_cv.training.TrainConfig(epochs=1, width=4, resolution=32, batch_size=6, val_fraction=0.25,
                                               eval_every=1, photos_per_shoot=2)
