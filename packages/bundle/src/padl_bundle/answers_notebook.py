@@ -256,12 +256,12 @@ if q6:
 # %% [markdown]
 # **Against the target.** The coursework asks for SSIM ≥ 0.9. On other photos of the people it trained on, the codec
 # is at or just above it (new faces scored outside the project: 0.900 for a split run, 0.916 for the refit on every
-# person); on people it never saw it is far below (0.75–0.77), though well above PCA. Longer training, more training
-# people and twenty-odd variations of this design all left unseen people within a few thousandths: sixteen numbers
-# carry the lighting well and a new person's identity poorly. A codec that splits the 16 numbers into 9 for lighting and
-# 7 for identity, combined multiplicatively, did worse on the same three splits (0.895 / 0.742 against 0.916 / 0.763,
-# behind on every split, and twice as slow to train): Yale B's harsh light casts shadows that no 9-dimensional
-# lighting model holds.
+# person); on people it never saw it is far below (0.762 ± 0.012 over seven splits), though well above PCA. Longer
+# training, more training people and twenty-odd variations of this design all left unseen people within a few
+# thousandths: sixteen numbers carry the lighting well and a new person's identity poorly. A codec that splits the 16
+# numbers into 9 for lighting and 7 for identity, combined multiplicatively, did worse on three of those splits (0.895 /
+# 0.742 against 0.916 / 0.763, behind on every split, and twice as slow to train): Yale B's harsh light casts shadows
+# that no 9-dimensional lighting model holds.
 
 # %%
 if Path("compress_images.py").is_file():
