@@ -143,7 +143,7 @@ def test_a_refit_trains_on_every_photo_for_the_split_runs_steps(garments, store)
 
 
 def ema(decay: float) -> Pieces:
-    return Pieces(averaged=lambda network: AveragedModel(network, multi_avg_fn=get_ema_multi_avg_fn(decay),
+    return Pieces(averaged=lambda network, steps: AveragedModel(network, multi_avg_fn=get_ema_multi_avg_fn(decay),
                                                           use_buffers=True))
 
 

@@ -53,6 +53,10 @@ def adamw(parameters, lr: float, weight_decay: float) -> torch.optim.Optimizer:
     return torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay)
 
 
+def one_cycle(optimiser: torch.optim.Optimizer, lr: float, total_steps: int) -> torch.optim.lr_scheduler.LRScheduler:
+    return torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=total_steps)
+
+
 @dataclasses.dataclass(frozen=True)
 class Pieces:
     """The parts of the recipe a benchmark may swap (benchmarks/q5_variants.py); the defaults are the recipe's."""
@@ -60,8 +64,10 @@ class Pieces:
     augment: Callable = augment_batch  # (uint8 photos, generator, side, erase share, recolour share) → inputs in [0, 1]
     network: Callable = GarmentNet  # (width, resolution) → the network
     optimiser: Callable = adamw  # (parameters, lr, weight_decay) → the optimiser
-    averaged: Callable | None = None  # (network) → a torch.optim.swa_utils.AveragedModel updated after each step,
-    #                                   scored and shipped in the network's place; None: the last step's weights
+    schedule: Callable = one_cycle  # (optimiser, peak lr, the run's steps) → the learning rate, stepped each step
+    averaged: Callable | None = None  # (network, the run's steps) → a torch.optim.swa_utils.AveragedModel updated
+    #                                   after each step, scored and shipped in the network's place; None: the last
+    #                                   step's weights
 
 
 def load(config: TrainConfig, folder: Path, cache_dir: Path | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,8 +157,8 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
     model = pieces.network(config.width, config.resolution).to(device, memory_format=layout)
     optimiser = pieces.optimiser(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     epochs, batches = epochs_to_run(config), int(np.ceil(len(labels) / config.batch_size))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=epochs * batches)
-    averaged = pieces.averaged(model) if pieces.averaged else None
+    schedule = pieces.schedule(optimiser, config.lr, epochs * batches)
+    averaged = pieces.averaged(model, epochs * batches) if pieces.averaged else None
     history, held_out_accuracy = [], None  # the latest check's, kept on the progress bar between checks
     progress = tqdm(range(1, epochs + 1), desc="q5 epochs", unit="epoch")
     for epoch in progress:

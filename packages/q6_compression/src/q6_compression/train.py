@@ -65,12 +65,20 @@ def half_size_loss(reconstruction: torch.Tensor, faces: torch.Tensor, config: Tr
     return codec_loss(reconstruction, F.avg_pool2d(faces, 2), config.ssim_weight, config.ssim_window)
 
 
+def one_cycle(optimiser: torch.optim.Optimizer, lr: float, total_steps: int) -> torch.optim.lr_scheduler.LRScheduler:
+    return torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=total_steps)
+
+
 @dataclasses.dataclass(frozen=True)
 class Pieces:
     """The parts of the recipe a benchmark may swap (benchmarks/q6_variants.py); the default is the recipe's."""
 
     codec: Callable = FaceCodec  # (width, details, deform) → the codec, which compress_images.py must load
     loss: Callable = half_size_loss  # (the 96×80 reconstruction, the faces, config, share of the run done) → loss
+    schedule: Callable = one_cycle  # (optimiser, peak lr, the run's steps) → the learning rate, stepped each step
+    averaged: Callable | None = None  # (codec, the run's steps) → a torch.optim.swa_utils.AveragedModel updated
+    #                                   after each step, checked, scored and shipped in the codec's place; None: the
+    #                                   last step's weights
 
 
 def random_warp(faces: torch.Tensor, strength: float, generator: torch.Generator) -> torch.Tensor:
@@ -148,8 +156,9 @@ def epochs_to_run(config: TrainConfig, names: list[str]) -> int:
 
 def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, torch.Tensor], epochs: int,
         device, pieces: Pieces = Pieces()) -> tuple[FaceCodec, list[dict]]:
-    """A codec trained on uint8 faces (on ``device``), and its per-epoch history, logged to the active MLflow
-    run; the ``held_out`` sets are scored with the encoder's codes every ``eval_every`` epochs."""
+    """A codec trained on uint8 faces (on ``device``; its averaged weights where ``pieces.averaged`` asks for them),
+    and its per-epoch history, logged to the active MLflow run; the ``held_out`` sets are scored with the encoder's
+    codes every ``eval_every`` epochs."""
     import mlflow
     from padl_shared.device import autocast
 
@@ -158,8 +167,13 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
     # fused: one kernel for all parameters instead of a dozen per tensor, a step 22 % faster on this CPU
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
     batches_per_epoch = int(np.ceil(len(train_images) / config.batch_size))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=epochs * batches_per_epoch)
+    schedule = pieces.schedule(optimiser, config.lr, epochs * batches_per_epoch)
+    averaged = pieces.averaged(model, epochs * batches_per_epoch) if pieces.averaged else None
     history, checked = [], {}  # the latest check's SSIM, kept on the progress bar between checks
+
+    def shipped() -> FaceCodec:
+        return averaged.module if averaged is not None else model
+
     progress = tqdm(range(1, epochs + 1), desc="q6 epochs", unit="epoch")
     for epoch in progress:
         epoch_start, total = time.perf_counter(), 0.0
@@ -179,18 +193,20 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
             loss.backward()
             optimiser.step()
             schedule.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             total += loss.item() * len(batch)
         record = {"epoch": epoch, "train_loss": total / len(train_images),
                   "epoch_seconds": time.perf_counter() - epoch_start}
         if epoch % config.eval_every == 0 or epoch == epochs:  # the encoder's codes: a cheap running check
             for name, faces in held_out.items():
                 record[f"epoch_ssim_{name}"] = float(ssim_per_image(faces.float() / 255,
-                                                              reconstruct(model, faces, device)).mean())
+                                                              reconstruct(shipped(), faces, device)).mean())
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
         checked |= {name.removeprefix("epoch_"): f"{value:.3f}" for name, value in record.items() if "ssim" in name}
         progress.set_postfix(loss=f"{record['train_loss']:.4f}", **checked)
         history.append(record)
-    return model, history
+    return shipped(), history
 
 
 def score_held_out(shipped: FaceCodec, held_out: dict[str, torch.Tensor], device) -> dict:
