@@ -171,8 +171,8 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
     averaged = pieces.averaged(model, epochs * batches_per_epoch) if pieces.averaged else None
     history, checked = [], {}  # the latest check's SSIM, kept on the progress bar between checks
 
-    def shipped() -> FaceCodec:
-        return averaged.module if averaged is not None else model
+    def shipped() -> FaceCodec:  # the averaged weights once there are some (a tail's average has none before it)
+        return averaged.module if averaged is not None and averaged.n_averaged else model
 
     progress = tqdm(range(1, epochs + 1), desc="q6 epochs", unit="epoch")
     for epoch in progress:
