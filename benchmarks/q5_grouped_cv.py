@@ -4,8 +4,8 @@ The split run (`invoke train --q 5 --holdout`) holds out one fold of five, each 
 background and light, `q5_garments.data.shoots`) wholly on one side. This trains the recipe with each fold held
 out in turn, into the MLflow experiment `q5_cv` (which `evaluate` and `bundle` never read), and prints each fold's
 accuracy and their mean ± sd. `--variant` trains one of `q5_variants.py`'s instead, into `q5_cv_variants`, each
-run tagged with its name, and prints the recipe's folds beside it; a variant with averaged weights (`ema-0.999`) also
-scores its last step's weights, the recipe's own from the same training, so it reports the averaging's paired gain.
+run tagged with its name, and prints the recipe's folds beside it. A run that ships averaged weights (the recipe's
+stochastic weight averaging) also scores its last step's, so the report gives the averaging's paired gain.
 `--report` only prints, from the finished runs in the store.
 
 Usage: .venv/bin/python benchmarks/q5_grouped_cv.py [--variant NAME] [--folds 0 1 2 3 4] [--seed S] [--threads N]
@@ -55,9 +55,9 @@ def train_fold(config, folder, variant: str = "default") -> dict:
 
 
 def report(config, variant: str = "default") -> dict:
-    """Each fold's newest finished run of this recipe (or variant) and seed, and the mean ± sd over them. A variant
-    with averaged weights also logs its last step's (the recipe's own weights, `last_step_…`): those get a mean ± sd
-    too, and the paired gain of the averaging as mean ± standard error."""
+    """Each fold's newest finished run of this recipe (or variant) and seed, and the mean ± sd over them. A run that
+    ships averaged weights also logs its last step's (`last_step_…`): those get a mean ± sd too, and the paired gain of
+    the averaging as mean ± standard error."""
     folds = {}
     experiment, tags = (EXPERIMENT, None) if variant == "default" else (VARIANTS_EXPERIMENT, {"variant": variant})
     for fold in range(round(1 / config.val_fraction)):

@@ -17,9 +17,7 @@ from q5_garments.data import DEFAULT_FOLDER
 from q5_garments.deliverable.predict_class import GarmentNet, Residual
 from q5_garments.train import Pieces
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from variant_run import main
-from weight_averaging import TailAverage, swa_schedule
 
 
 class SqueezeExcitationResidual(Residual):
@@ -71,12 +69,6 @@ def nesterov_sgd(parameters, lr, weight_decay):
     return torch.optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
 
 
-def exponential_average(network: nn.Module, steps: int) -> AveragedModel:
-    """Weights (and batch-norm statistics) averaged with a decay of 0.999 a step: about the last 1,000 steps, 23 of
-    a fold's 150 epochs, where the one-cycle rate is already below a tenth of its peak (Polyak averaging)."""
-    return AveragedModel(network, multi_avg_fn=get_ema_multi_avg_fn(0.999), use_buffers=True)
-
-
 # each: (what it changes in TrainConfig, the pieces it trains with)
 VARIANTS = {
     "default": ({}, Pieces()),
@@ -88,8 +80,7 @@ VARIANTS = {
     "sgd": ({"lr": 0.05}, Pieces(optimiser=nesterov_sgd)),
     "squeeze-excitation": ({}, Pieces(network=with_blocks(SqueezeExcitationResidual))),
     "bag-of-tricks": ({}, Pieces(network=with_blocks(BagOfTricksResidual))),
-    "ema-0.999": ({}, Pieces(averaged=exponential_average)),
-    "swa-tail": ({}, Pieces(schedule=swa_schedule, averaged=TailAverage)),
+    "one-cycle": ({"average_from": 1.0}, Pieces()),  # the recipe until stochastic weight averaging (issue 29)
 }
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import q5_test_time  # noqa: E402
 import q5_variants  # noqa: E402
 import q6_variants  # noqa: E402
 from variant_run import train_variant  # noqa: E402
-from weight_averaging import SWA_LR_SHARE, TailAverage, swa_schedule  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -95,34 +94,16 @@ def test_a_q5_variant_runs_on_the_grouped_folds_apart_from_the_recipe(garments, 
     assert q5_grouped_cv.report(config)["folds"] == {}  # the recipe's estimate never counts a variant's run
 
 
-def test_an_averaged_variant_on_the_grouped_folds_reports_its_last_step_and_the_paired_gain(garments, store):
-    tiny = {"epochs": 2, "width": 4, "resolution": 32, "batch_size": 6, "val_fraction": 0.25, "eval_every": 1,
-            "photos_per_shoot": 2}
-    config = dataclasses.replace(q5_grouped_cv.variant_of("ema-0.999")[0], **tiny)
-    runs = [q5_grouped_cv.train_fold(dataclasses.replace(config, fold=fold), garments, "ema-0.999") for fold in (0, 1)]
-    summary = q5_grouped_cv.report(config, "ema-0.999")
+def test_the_recipe_on_the_grouped_folds_reports_its_last_step_and_the_paired_gain_of_averaging(garments, store):
+    config = q5_grouped_cv.training.TrainConfig(epochs=4, width=4, resolution=32, batch_size=6, val_fraction=0.25,
+                                                eval_every=1, photos_per_shoot=2)
+    runs = [q5_grouped_cv.train_fold(dataclasses.replace(config, fold=fold), garments) for fold in (0, 1)]
+    summary = q5_grouped_cv.report(config)
     for key in q5_grouped_cv.HEADLINE:
         gains = [run[key] - run[f"last_step_{key}"] for run in runs]
         assert summary[f"last_step_{key}"]["mean"] == pytest.approx(np.mean([run[f"last_step_{key}"] for run in runs]))
         assert summary[f"averaging_gain_{key}"] == pytest.approx({"mean": np.mean(gains),
                                                                   "se": np.std(gains, ddof=1) / np.sqrt(2)})
-
-
-def test_the_swa_tail_holds_a_quarter_of_the_peak_rate_and_averages_only_the_steps_under_it():
-    network = torch.nn.Linear(1, 1, bias=False)
-    optimiser = torch.optim.AdamW(network.parameters(), lr=1.0)
-    schedule, rates = swa_schedule(optimiser, 1.0, 100), []
-    for _ in range(100):
-        rates.append(optimiser.param_groups[0]["lr"])
-        optimiser.step()
-        schedule.step()
-    assert max(rates) == pytest.approx(1.0) and rates.index(max(rates)) == 30 and rates[0] == pytest.approx(1 / 25)
-    assert rates[74] > SWA_LR_SHARE and set(rates[75:]) == {SWA_LR_SHARE}
-    averaged = TailAverage(network, steps=8)
-    for step in range(1, 9):  # the weight after step k is k: steps 7 and 8 are the last quarter
-        network.weight.data.fill_(step)
-        averaged.update_parameters(network)
-    assert averaged.module.weight.item() == pytest.approx(7.5)
 
 
 def test_q5_test_time_averaging_reloads_each_fold_model_and_scores_it_as_training_did(garments, store):

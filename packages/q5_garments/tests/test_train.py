@@ -4,13 +4,13 @@ import mlflow
 import numpy as np
 import pytest
 import torch
-from padl_shared.seeding import seed_everything
+from padl_shared import averaging
+from padl_shared.averaging import schedule
 from padl_shared.tracking import tracked_run
 from q5_garments.data import load_folder, shoots
 from q5_garments.deliverable import GRADED
 from q5_garments.deliverable.predict_class import GarmentNet
 from q5_garments.train import (
-    Pieces,
     TrainConfig,
     copies_found,
     downsized,
@@ -22,7 +22,6 @@ from q5_garments.train import (
     train,
 )
 from sklearn.metrics import adjusted_rand_score
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 TINY = dict(width=4, resolution=32, epochs=2, batch_size=6, val_fraction=0.34)
 
@@ -142,40 +141,28 @@ def test_a_refit_trains_on_every_photo_for_the_split_runs_steps(garments, store)
     assert "validated_by" not in unvalidated and "No split run of this recipe" in unvalidated["conclusion"]
 
 
-def ema(decay: float) -> Pieces:
-    return Pieces(averaged=lambda network, steps: AveragedModel(network, multi_avg_fn=get_ema_multi_avg_fn(decay),
-                                                          use_buffers=True))
+def test_a_run_ships_the_average_over_its_tail_and_scores_the_last_step_beside_it(garments, store, tmp_path,
+                                                                                  monkeypatch):
+    tails = []
 
+    def recorded(*args):
+        scheduler, averaged = schedule(*args)
+        tails.append(averaged)
+        return scheduler, averaged
 
-def test_averaged_weights_are_kept_beside_a_training_they_never_move(garments, store):
-    images, labels = load_folder(garments)
-    photos, config = downsized(images, 32), TrainConfig(**TINY)
-
-    def trained(pieces):
-        seed_everything(0)
-        with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
-            network, _, averaged = fit(config, photos, labels, torch.device("cpu"), None, pieces)
-        return network.state_dict(), averaged and averaged.state_dict()
-
-    plain, none = trained(Pieces())
-    assert none is None
-    for decay, follows_last_step in ((0.0, True), (1.0, False)):  # decay 1 keeps the weights after the first step
-        network, averaged = trained(ema(decay))
-        assert all(torch.equal(value, network[name]) for name, value in plain.items())
-        assert torch.equal(averaged["features.0.weight"], plain["features.0.weight"]) == follows_last_step
-
-
-def test_a_run_with_averaged_weights_ships_them_and_scores_the_last_step_beside_them(garments, store, tmp_path):
-    data, config = load_folder(garments), TrainConfig(**TINY)
-    (tmp_path / "plain").mkdir(), (tmp_path / "averaged").mkdir()
-    seed_everything(0)
-    with tracked_run("q5_test", "plain", 0, config, {"garments": garments}):
-        plain = train(config, data, tmp_path / "plain")
-    seed_everything(0)
+    monkeypatch.setattr(averaging, "schedule", recorded)
+    data, config = load_folder(garments), TrainConfig(**{**TINY, "epochs": 4})
     with tracked_run("q5_test", "averaged", 0, config, {"garments": garments}):
-        frozen = train(config, data, tmp_path / "averaged", pieces=ema(1.0))
-    assert {key: frozen[f"last_step_{key}"] for key in ("accuracy", "accuracy_distorted")} == {
-        key: plain[key] for key in ("accuracy", "accuracy_distorted")}
-    shipped, last = (torch.load(tmp_path / run / GRADED.weights, weights_only=True)["state"]
-                     for run in ("averaged", "plain"))
-    assert not torch.equal(shipped["features.0.weight"], last["features.0.weight"])
+        metrics = train(config, data, tmp_path)
+    assert 0 < tails[0].n_averaged < metrics["n_train"] / config.batch_size * 4  # the last quarter's steps
+    shipped = torch.load(tmp_path / GRADED.weights, weights_only=True)["state"]
+    assert all(torch.equal(value, tails[0].module.state_dict()[name]) for name, value in shipped.items())
+    assert {"last_step_accuracy", "last_step_accuracy_distorted"} <= metrics.keys()
+
+
+def test_without_averaging_the_last_step_ships(garments, store):
+    images, labels = load_folder(garments)
+    config = TrainConfig(**TINY, average_from=1.0)
+    with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
+        network, _, averaged = fit(config, downsized(images, 32), labels, torch.device("cpu"), None)
+    assert averaged is None and isinstance(network, GarmentNet)

@@ -4,13 +4,14 @@ import mlflow
 import pytest
 import torch
 import torch.nn.functional as F
+from padl_shared import averaging
+from padl_shared.averaging import schedule
 from padl_shared.contract import import_deliverable
 from padl_shared.metrics import ssim_per_image
 from padl_shared.tracking import tracked_run
 from q6_compression.deliverable import compress_images
 from q6_compression.deliverable.compress_images import FaceCodec, refine
-from q6_compression.train import Pieces, TrainConfig, codec_loss, load, random_warp, split, train
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from q6_compression.train import TrainConfig, codec_loss, load, random_warp, split, train
 
 TINY = dict(width=4, details=8, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1,
             other_camera=3)
@@ -181,16 +182,20 @@ def test_a_refit_trains_on_every_face_for_the_split_runs_steps(faces, store):
     assert "3 faces from other cameras" in tags["conclusion"]
 
 
-def test_a_run_with_averaged_weights_ships_them_in_the_codecs_place(faces, store):
-    config = TrainConfig(**TINY)
-    frozen = Pieces(averaged=lambda codec, steps: AveragedModel(codec, multi_avg_fn=get_ema_multi_avg_fn(1.0),
-                                                                use_buffers=True))  # the weights after step one
-    shipped = {}
-    for name, pieces in (("plain", Pieces()), ("averaged", frozen)):
-        (store / name).mkdir()
-        torch.manual_seed(0)
-        with tracked_run("q6_test", name, 0, config, {"faces": faces}):
-            train(config, load(config, faces, None), store / name, pieces=pieces)
-        shipped[name] = torch.load(store / name / "compress_images_weights.pt", weights_only=True)["state"]
-    assert shipped["plain"].keys() == shipped["averaged"].keys()
-    assert not torch.equal(shipped["plain"]["expand.weight"], shipped["averaged"]["expand.weight"])
+def test_a_run_averaging_its_tail_ships_the_average(faces, store, monkeypatch):
+    tails = []
+
+    def recorded(*args):
+        scheduler, averaged = schedule(*args)
+        tails.append(averaged)
+        return scheduler, averaged
+
+    monkeypatch.setattr(averaging, "schedule", recorded)
+    config = TrainConfig(**{**TINY, "epochs": 4}, average_from=0.5)
+    (store / "out").mkdir()
+    with tracked_run("q6_test", "averaged", 0, config, {"faces": faces}):
+        train(config, load(config, faces, None), store / "out")
+    shipped = torch.load(store / "out" / "compress_images_weights.pt", weights_only=True)["state"]
+    assert tails[0].n_averaged > 1  # the half of the run's steps after the first half
+    assert all(torch.equal(value, tails[0].module.state_dict()[name].half()) for name, value in shipped.items()
+               if value.is_floating_point())

@@ -34,7 +34,11 @@ class TrainConfig:
     width: int = 32  # channels of the first stage; the later stages use 2×, 4× and 8×
     epochs: int = 150
     batch_size: int = 32
-    lr: float = 3e-3  # AdamW's one-cycle peak
+    lr: float = 3e-3  # AdamW's peak rate
+    average_from: float = 0.75  # stochastic weight averaging (padl_shared.averaging): from this share of the run on,
+    #                             the rate is held and the weights shipped are their mean over those steps; 1: the
+    #                             one-cycle policy and its last step's weights
+    held_rate: float = 0.25  # the held rate, a share of the peak
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
     recolour_share: float = 0.2  # photos with their RGB channels reordered, and photos with a rectangle of noise
@@ -53,10 +57,6 @@ def adamw(parameters, lr: float, weight_decay: float) -> torch.optim.Optimizer:
     return torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay)
 
 
-def one_cycle(optimiser: torch.optim.Optimizer, lr: float, total_steps: int) -> torch.optim.lr_scheduler.LRScheduler:
-    return torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=total_steps)
-
-
 @dataclasses.dataclass(frozen=True)
 class Pieces:
     """The parts of the recipe a benchmark may swap (benchmarks/q5_variants.py); the defaults are the recipe's."""
@@ -64,10 +64,6 @@ class Pieces:
     augment: Callable = augment_batch  # (uint8 photos, generator, side, erase share, recolour share) → inputs in [0, 1]
     network: Callable = GarmentNet  # (width, resolution) → the network
     optimiser: Callable = adamw  # (parameters, lr, weight_decay) → the optimiser
-    schedule: Callable = one_cycle  # (optimiser, peak lr, the run's steps) → the learning rate, stepped each step
-    averaged: Callable | None = None  # (network, the run's steps) → a torch.optim.swa_utils.AveragedModel updated
-    #                                   after each step, scored and shipped in the network's place; None: the last
-    #                                   step's weights
 
 
 def load(config: TrainConfig, folder: Path, cache_dir: Path | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -146,10 +142,11 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         validation: tuple[torch.Tensor, torch.Tensor] | None,
         pieces: Pieces = Pieces()) -> tuple[nn.Module, list, nn.Module | None]:
     """A network trained from scratch on uint8 photos at the network's resolution, its per-epoch history, logged to
-    the active MLflow run, and its averaged weights where ``pieces.averaged`` asks for them (else None);
+    the active MLflow run, and its averaged weights where ``config.average_from`` asks for them (else None);
     ``validation`` (float photos at the network's resolution, labels) is scored every ``eval_every`` epochs and on
     the last, on the averaged weights where there are some."""
     import mlflow
+    from padl_shared import averaging
     from padl_shared.device import autocast
 
     generator = torch.Generator().manual_seed(config.seed)
@@ -157,8 +154,7 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
     model = pieces.network(config.width, config.resolution).to(device, memory_format=layout)
     optimiser = pieces.optimiser(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     epochs, batches = epochs_to_run(config), int(np.ceil(len(labels) / config.batch_size))
-    schedule = pieces.schedule(optimiser, config.lr, epochs * batches)
-    averaged = pieces.averaged(model, epochs * batches) if pieces.averaged else None
+    schedule, averaged = averaging.schedule(model, optimiser, epochs * batches, config.average_from, config.held_rate)
     history, held_out_accuracy = [], None  # the latest check's, kept on the progress bar between checks
     progress = tqdm(range(1, epochs + 1), desc="q5 epochs", unit="epoch")
     for epoch in progress:
@@ -193,7 +189,7 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         shown = {"loss": record["train_loss"], "val": held_out_accuracy}
         progress.set_postfix({name: f"{value:.3f}" for name, value in shown.items() if value is not None})
         history.append(record)
-    return model, history, (averaged.module if averaged else None)
+    return model, history, (averaged.module if averaged is not None else None)
 
 
 def accuracies(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,

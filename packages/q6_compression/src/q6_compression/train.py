@@ -35,6 +35,10 @@ class TrainConfig:
     epochs: int = 180
     batch_size: int = 16  # more updates an epoch: a given SSIM in fewer CPU-minutes than 32
     lr: float = 3e-3
+    average_from: float = 1.0  # stochastic weight averaging (padl_shared.averaging): from this share of the run on,
+    #                            the rate is held and the weights shipped are their mean over those steps; 1: the
+    #                            one-cycle policy and its last step's weights
+    held_rate: float = 0.25  # the held rate, a share of the peak
     flip: bool = True  # mirror half the faces each batch: a mirrored face is another plausible face
     weight_decay: float = 1e-4
     warp: float = 1.0  # small random rotations, scalings and shifts of a share of the training faces (0: none)
@@ -65,20 +69,12 @@ def half_size_loss(reconstruction: torch.Tensor, faces: torch.Tensor, config: Tr
     return codec_loss(reconstruction, F.avg_pool2d(faces, 2), config.ssim_weight, config.ssim_window)
 
 
-def one_cycle(optimiser: torch.optim.Optimizer, lr: float, total_steps: int) -> torch.optim.lr_scheduler.LRScheduler:
-    return torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=total_steps)
-
-
 @dataclasses.dataclass(frozen=True)
 class Pieces:
     """The parts of the recipe a benchmark may swap (benchmarks/q6_variants.py); the default is the recipe's."""
 
     codec: Callable = FaceCodec  # (width, details, deform) → the codec, which compress_images.py must load
     loss: Callable = half_size_loss  # (the 96×80 reconstruction, the faces, config, share of the run done) → loss
-    schedule: Callable = one_cycle  # (optimiser, peak lr, the run's steps) → the learning rate, stepped each step
-    averaged: Callable | None = None  # (codec, the run's steps) → a torch.optim.swa_utils.AveragedModel updated
-    #                                   after each step, checked, scored and shipped in the codec's place; None: the
-    #                                   last step's weights
 
 
 def random_warp(faces: torch.Tensor, strength: float, generator: torch.Generator) -> torch.Tensor:
@@ -156,10 +152,11 @@ def epochs_to_run(config: TrainConfig, names: list[str]) -> int:
 
 def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, torch.Tensor], epochs: int,
         device, pieces: Pieces = Pieces()) -> tuple[FaceCodec, list[dict]]:
-    """A codec trained on uint8 faces (on ``device``; its averaged weights where ``pieces.averaged`` asks for them),
+    """A codec trained on uint8 faces (on ``device``; its averaged weights where ``config.average_from`` asks for them),
     and its per-epoch history, logged to the active MLflow run; the ``held_out`` sets are scored with the encoder's
     codes every ``eval_every`` epochs."""
     import mlflow
+    from padl_shared import averaging
     from padl_shared.device import autocast
 
     generator = torch.Generator().manual_seed(config.seed)
@@ -167,8 +164,8 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
     # fused: one kernel for all parameters instead of a dozen per tensor, a step 22 % faster on this CPU
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
     batches_per_epoch = int(np.ceil(len(train_images) / config.batch_size))
-    schedule = pieces.schedule(optimiser, config.lr, epochs * batches_per_epoch)
-    averaged = pieces.averaged(model, epochs * batches_per_epoch) if pieces.averaged else None
+    schedule, averaged = averaging.schedule(model, optimiser, epochs * batches_per_epoch, config.average_from,
+                                            config.held_rate)
     history, checked = [], {}  # the latest check's SSIM, kept on the progress bar between checks
 
     def shipped() -> FaceCodec:  # the averaged weights once there are some (a tail's average has none before it)
