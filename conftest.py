@@ -20,3 +20,20 @@ def store(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setenv("PADL_OUTPUT_DIR", str(tmp_path / "outputs"))
     return tmp_path
+
+
+@pytest.fixture
+def tail_averages(monkeypatch):
+    """The weight averages ``padl_shared.averaging.schedule`` builds during the test, in order (None where a run
+    does not average): what a training will ship, to compare with what it wrote."""
+    from padl_shared import averaging
+
+    built, build = [], averaging.schedule
+
+    def recorded(*args):
+        scheduler, averaged = build(*args)
+        built.append(averaged)
+        return scheduler, averaged
+
+    monkeypatch.setattr(averaging, "schedule", recorded)
+    return built

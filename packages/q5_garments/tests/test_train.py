@@ -4,8 +4,6 @@ import mlflow
 import numpy as np
 import pytest
 import torch
-from padl_shared import averaging
-from padl_shared.averaging import schedule
 from padl_shared.tracking import tracked_run
 from q5_garments.data import load_folder, shoots
 from q5_garments.deliverable import GRADED
@@ -142,21 +140,13 @@ def test_a_refit_trains_on_every_photo_for_the_split_runs_steps(garments, store)
 
 
 def test_a_run_ships_the_average_over_its_tail_and_scores_the_last_step_beside_it(garments, store, tmp_path,
-                                                                                  monkeypatch):
-    tails = []
-
-    def recorded(*args):
-        scheduler, averaged = schedule(*args)
-        tails.append(averaged)
-        return scheduler, averaged
-
-    monkeypatch.setattr(averaging, "schedule", recorded)
+                                                                                  tail_averages):
     data, config = load_folder(garments), TrainConfig(**{**TINY, "epochs": 4})
     with tracked_run("q5_test", "averaged", 0, config, {"garments": garments}):
         metrics = train(config, data, tmp_path)
-    assert 0 < tails[0].n_averaged < metrics["n_train"] / config.batch_size * 4  # the last quarter's steps
+    assert 0 < tail_averages[0].n_averaged < metrics["n_train"] / config.batch_size * 4  # the last quarter's steps
     shipped = torch.load(tmp_path / GRADED.weights, weights_only=True)["state"]
-    assert all(torch.equal(value, tails[0].module.state_dict()[name]) for name, value in shipped.items())
+    assert all(torch.equal(value, tail_averages[0].module.state_dict()[name]) for name, value in shipped.items())
     assert {"last_step_accuracy", "last_step_accuracy_distorted"} <= metrics.keys()
 
 

@@ -4,8 +4,6 @@ import mlflow
 import pytest
 import torch
 import torch.nn.functional as F
-from padl_shared import averaging
-from padl_shared.averaging import schedule
 from padl_shared.contract import import_deliverable
 from padl_shared.metrics import ssim_per_image
 from padl_shared.tracking import tracked_run
@@ -182,20 +180,12 @@ def test_a_refit_trains_on_every_face_for_the_split_runs_steps(faces, store):
     assert "3 faces from other cameras" in tags["conclusion"]
 
 
-def test_a_run_averaging_its_tail_ships_the_average(faces, store, monkeypatch):
-    tails = []
-
-    def recorded(*args):
-        scheduler, averaged = schedule(*args)
-        tails.append(averaged)
-        return scheduler, averaged
-
-    monkeypatch.setattr(averaging, "schedule", recorded)
+def test_a_run_averaging_its_tail_ships_the_average(faces, store, tail_averages):
     config = TrainConfig(**{**TINY, "epochs": 4}, average_from=0.5)
     (store / "out").mkdir()
     with tracked_run("q6_test", "averaged", 0, config, {"faces": faces}):
         train(config, load(config, faces, None), store / "out")
     shipped = torch.load(store / "out" / "compress_images_weights.pt", weights_only=True)["state"]
-    assert tails[0].n_averaged > 1  # the half of the run's steps after the first half
-    assert all(torch.equal(value, tails[0].module.state_dict()[name].half()) for name, value in shipped.items()
+    assert tail_averages[0].n_averaged > 1  # the half of the run's steps after the first half
+    assert all(torch.equal(value, tail_averages[0].module.state_dict()[name].half()) for name, value in shipped.items()
                if value.is_floating_point())
