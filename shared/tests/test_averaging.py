@@ -1,6 +1,6 @@
 import pytest
 import torch
-from padl_shared.averaging import schedule
+from padl_shared.averaging import current, schedule
 
 
 def rates_and_average(steps: int, average_from: float):
@@ -29,3 +29,12 @@ def test_the_held_rate_follows_the_one_cycles_climb_and_holds_a_share_of_the_pea
 def test_without_averaging_it_is_the_one_cycle_policy():
     rates, averaged = rates_and_average(100, 1.0)
     assert averaged is None and max(rates) == pytest.approx(1.0) and rates[-1] < 1e-3
+
+
+def test_a_check_reads_the_network_until_the_average_holds_weights():
+    network = torch.nn.Linear(1, 1)
+    optimiser = torch.optim.AdamW(network.parameters(), lr=1.0)
+    _, averaged = schedule(network, optimiser, 4, average_from=0.5, held_rate=0.25)
+    assert current(network, None) is network and current(network, averaged) is network
+    averaged.update_parameters(network), averaged.update_parameters(network), averaged.update_parameters(network)
+    assert current(network, averaged) is averaged.module

@@ -28,6 +28,12 @@ class TailAverage(AveragedModel):
             super().update_parameters(model)
 
 
+def current(network: torch.nn.Module, averaged: TailAverage | None) -> torch.nn.Module:
+    """The weights a check during training should read: the average once it holds some (one over the run's tail holds
+    none before it), else the network's own."""
+    return averaged.module if averaged is not None and averaged.n_averaged else network
+
+
 def schedule(network: torch.nn.Module, optimiser: torch.optim.Optimizer, steps: int, average_from: float,
              held_rate: float) -> tuple[torch.optim.lr_scheduler.LRScheduler, TailAverage | None]:
     """The rate over ``steps`` optimiser steps, peaking at the optimiser's own, and the weights to ship, both to be

@@ -177,10 +177,8 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
             correct += int((logits.argmax(1) == targets).sum())
         record = {"epoch": epoch, "train_loss": total_loss / len(labels), "train_accuracy": correct / len(labels)}
         if validation is not None and (epoch % config.eval_every == 0 or epoch == epochs):
-            # the averaged weights once there are some (an average over the run's tail has none before it)
-            checked = averaged.module if averaged is not None and averaged.n_averaged else model
             with autocast(device):
-                val_logits = predict_logits(checked, validation[0], device)
+                val_logits = predict_logits(averaging.current(model, averaged), validation[0], device)
             record |= {"val_loss": float(F.cross_entropy(val_logits, validation[1])),
                        "val_accuracy": float((val_logits.argmax(1) == validation[1]).float().mean())}
         record["epoch_seconds"] = time.perf_counter() - epoch_start

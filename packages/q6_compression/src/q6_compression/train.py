@@ -167,10 +167,6 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
     schedule, averaged = averaging.schedule(model, optimiser, epochs * batches_per_epoch, config.average_from,
                                             config.held_rate)
     history, checked = [], {}  # the latest check's SSIM, kept on the progress bar between checks
-
-    def shipped() -> FaceCodec:  # the averaged weights once there are some (a tail's average has none before it)
-        return averaged.module if averaged is not None and averaged.n_averaged else model
-
     progress = tqdm(range(1, epochs + 1), desc="q6 epochs", unit="epoch")
     for epoch in progress:
         epoch_start, total = time.perf_counter(), 0.0
@@ -196,14 +192,15 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
         record = {"epoch": epoch, "train_loss": total / len(train_images),
                   "epoch_seconds": time.perf_counter() - epoch_start}
         if epoch % config.eval_every == 0 or epoch == epochs:  # the encoder's codes: a cheap running check
+            codec = averaging.current(model, averaged)
             for name, faces in held_out.items():
                 record[f"epoch_ssim_{name}"] = float(ssim_per_image(faces.float() / 255,
-                                                              reconstruct(shipped(), faces, device)).mean())
+                                                              reconstruct(codec, faces, device)).mean())
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
         checked |= {name.removeprefix("epoch_"): f"{value:.3f}" for name, value in record.items() if "ssim" in name}
         progress.set_postfix(loss=f"{record['train_loss']:.4f}", **checked)
         history.append(record)
-    return shipped(), history
+    return averaging.current(model, averaged), history
 
 
 def score_held_out(shipped: FaceCodec, held_out: dict[str, torch.Tensor], device) -> dict:
