@@ -10,6 +10,7 @@ sums, and with it the last photo or two.
 Usage: .venv/bin/python benchmarks/q5_variants.py VARIANT [--seed S] [--threads N] [--data FOLDER]
 """
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from q5_garments import train as training
@@ -65,6 +66,37 @@ def with_blocks(block):
     return network
 
 
+def mix_styles(features: torch.Tensor, rng: np.random.Generator, alpha: float) -> torch.Tensor:
+    """MixStyle (Zhou et al., 2021): each photo's per-channel feature mean and sd, mixed with another photo's of the
+    batch by a Beta(alpha, alpha) share; the statistics carry a shoot's light and background, the normalised
+    features the garment. Statistics in float32 (the features may be bf16), detached as in the paper."""
+    floats = features.float()
+    mean = floats.mean(dim=(2, 3), keepdim=True).detach()
+    sd = (floats.var(dim=(2, 3), keepdim=True) + 1e-6).sqrt().detach()
+    share = torch.from_numpy(rng.beta(alpha, alpha, size=(len(features), 1, 1, 1))).float()
+    other = torch.from_numpy(rng.permutation(len(features)))
+    mixed_mean, mixed_sd = share * mean + (1 - share) * mean[other], share * sd + (1 - share) * sd[other]
+    return ((floats - mean) / sd * mixed_sd + mixed_mean).to(features.dtype)
+
+
+def mixstyle_net(width: int, resolution: int, stages=(3, 4, 5), probability: float = 0.5,
+                 alpha: float = 0.1) -> GarmentNet:
+    """The recipe's network with MixStyle after its first three residual stages (the paper's setting for
+    classification across domains), in training only, on a batch at a time with ``probability``: a forward hook,
+    so the weights and predict_class.py are the recipe's. Its draws come from the run's seed."""
+    network = GarmentNet(width, resolution)
+    rng = np.random.default_rng(torch.initial_seed())
+
+    def hook(module, inputs, output):
+        if module.training and rng.random() < probability:
+            return mix_styles(output, rng, alpha)
+        return None
+
+    for stage in stages:
+        network.features[stage].register_forward_hook(hook)
+    return network
+
+
 def nesterov_sgd(parameters, lr, weight_decay):
     return torch.optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
 
@@ -81,6 +113,7 @@ VARIANTS = {
     "squeeze-excitation": ({}, Pieces(network=with_blocks(SqueezeExcitationResidual))),
     "bag-of-tricks": ({}, Pieces(network=with_blocks(BagOfTricksResidual))),
     "one-cycle": ({"average_from": 1.0}, Pieces()),  # the recipe until stochastic weight averaging (issue 29)
+    "mixstyle": ({}, Pieces(network=mixstyle_net)),  # another shoot's feature statistics (issue 29)
 }
 
 if __name__ == "__main__":

@@ -58,6 +58,28 @@ def test_every_q6_variant_trains(variant, faces, store):
     assert metrics["n_unseen"] == 3 and 0 < metrics["ssim_seen"] <= 1
 
 
+def test_mixstyle_gives_each_map_the_mixed_statistics_and_leaves_evaluation_alone():
+    torch.manual_seed(0)
+    features = torch.randn(4, 3, 8, 8) * torch.tensor([1.0, 2.0, 3.0, 4.0]).view(4, 1, 1, 1) + 5
+    mixed = q5_variants.mix_styles(features, np.random.default_rng(1), alpha=0.1)
+    rng = np.random.default_rng(1)
+    share = torch.from_numpy(rng.beta(0.1, 0.1, size=(4, 1, 1))).float()
+    other = torch.from_numpy(rng.permutation(4))
+    mean, sd = features.mean(dim=(2, 3)), features.var(dim=(2, 3)).sqrt()
+    assert torch.allclose(mixed.mean(dim=(2, 3)), share[..., 0] * mean + (1 - share[..., 0]) * mean[other], atol=1e-4)
+    assert torch.allclose(mixed.var(dim=(2, 3)).sqrt(), share[..., 0] * sd + (1 - share[..., 0]) * sd[other],
+                          atol=1e-3)
+
+    network = q5_variants.mixstyle_net(4, 32, probability=1.0)
+    plain = q5_variants.GarmentNet(4, 32)
+    plain.load_state_dict(network.state_dict())
+    images = torch.rand(6, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(network.eval()(images), plain.eval()(images))  # what predict_class.py will run
+        assert torch.equal(plain.train().features(images), plain.features(images))  # no other randomness there
+        assert not torch.allclose(network.train().features(images), plain.features(images))
+
+
 def test_the_identity_lighting_codec_keeps_the_contract_and_bends_by_identity_alone():
     torch.manual_seed(0)
     codec = q6_variants.IdentityLightingCodec(width=4, details=8, deform=8).eval()
