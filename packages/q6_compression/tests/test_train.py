@@ -86,6 +86,25 @@ def test_refining_codes_raises_ssim_and_leaves_the_decoder_alone():
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
 
+def test_encode_sends_a_thumbnail_where_it_scores_higher_and_decode_draws_it():
+    torch.manual_seed(0)
+    model = FaceCodec(width=4, details=8, deform=8).eval().requires_grad_(False)
+    torch.nn.init.normal_(model.detail[-1].weight, std=0.5)  # faces with structure, as after training
+    code = torch.randn(1, 16)
+    with torch.no_grad():
+        drawn = model.decode(code)  # a face the codec draws exactly, from the code its encoder gives
+    model.encode = lambda images: code.expand(len(images), 16).clone()
+    flat = torch.full((1, 1, 192, 160), 0.4)  # a face that only a thumbnail draws exactly
+    images = torch.cat([drawn, flat])
+    codes = compress_images.encode_with(model, images)
+    assert codes.shape == (2, 16) and codes.dtype == torch.float32
+    assert compress_images.is_fallback(codes).tolist() == [False, True]
+    restored = compress_images.decode_with(model, codes)
+    assert restored.shape == (2, 1, 192, 160) and torch.allclose(restored[1], flat[0], atol=0.01)
+    assert torch.allclose(restored[1:], compress_images.thumbnail(codes[1:] - compress_images.FALLBACK), atol=1e-4)
+    assert compress_images.ssim_per_image(restored, images).min() > 0.99
+
+
 def test_random_warps_are_seeded_per_face_and_vanish_at_strength_zero():
     faces = torch.rand(1, 1, 192, 160, generator=torch.Generator().manual_seed(0)).expand(4, 1, 192, 160)
 
@@ -124,6 +143,7 @@ def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
     for held_out in ("seen", "unseen", "other_camera"):
         assert 0 < metrics[f"pca_ssim_{held_out}"] <= 1 and 0 < metrics[f"thumbnail_ssim_{held_out}"] <= 1
         assert metrics[f"ssim_{held_out}"] >= metrics[f"encoder_only_ssim_{held_out}"]
+        assert 0 <= metrics[f"fallback_share_{held_out}"] <= 1
     images, names = load(config, faces, None)  # the seen people's score is the grader's, of the file written
     seen = images[split(config, names)["seen"]].float() / 255
     codec = import_deliverable(output / "compress_images.py")

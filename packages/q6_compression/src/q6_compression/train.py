@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from q6_compression import figures
 from q6_compression.data import DEFAULT_FOLDER, lfw_faces, load_faces, person_of, split_by_person
 from q6_compression.deliverable import GRADED, compress_images
-from q6_compression.deliverable.compress_images import LATENT, REFINE_STEPS, FaceCodec, refine
+from q6_compression.deliverable.compress_images import LATENT, FaceCodec, block_means, decode_with, encode_with
 from q6_compression.deliverable.compress_images import ssim_per_image as differentiable_ssim
 
 QUESTION = "q6_compression"
@@ -90,27 +90,30 @@ def random_warp(faces: torch.Tensor, strength: float, generator: torch.Generator
     return F.grid_sample(faces, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
-def reconstruct(model: FaceCodec, images: torch.Tensor, device, batch: int = 64, refine_steps: int = 0) -> torch.Tensor:
-    """float reconstructions in [0, 1] of uint8 images, on the CPU; ``refine_steps`` as the deliverable's encode."""
+def reconstruct(model: FaceCodec, images: torch.Tensor, device, batch: int = 64,
+                as_shipped: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Codes and float reconstructions in [0, 1] of uint8 images, on the CPU: from the encoder's codes, or
+    ``as_shipped``, through the deliverable's encode and decode (refined codes, thumbnails where they score higher)."""
     was_training = model.training
     model.eval()
-    parts = []
+    codes, restored = [], []
     for chunk in images.split(batch):
         faces = chunk.to(device).float() / 255
         with torch.no_grad():
-            codes = model.encode(faces)
-        if refine_steps:
-            codes = refine(model, faces, codes, refine_steps)
-        with torch.no_grad():
-            parts.append(model.decode(codes).cpu())
+            if as_shipped:
+                codes.append(encode_with(model, faces))
+                restored.append(decode_with(model, codes[-1]).cpu())
+            else:
+                codes.append(model.encode(faces))
+                restored.append(model.decode(codes[-1]).cpu())
     model.train(was_training)
-    return torch.cat(parts)
+    return torch.cat(codes).cpu(), torch.cat(restored)
 
 
 def thumbnail(faces: torch.Tensor) -> torch.Tensor:
-    """The plainest 16-number codec, which knows nothing of faces: 4×4 block means, upsampled bilinearly."""
-    return F.interpolate(F.adaptive_avg_pool2d(faces, (4, 4)), size=faces.shape[-2:], mode="bilinear",
-                         align_corners=False)
+    """The plainest 16-number codec, which knows nothing of faces: 4×4 block means, upsampled bilinearly (the
+    deliverable's fallback before it is polished)."""
+    return compress_images.thumbnail(block_means(faces))
 
 
 def baselines(train_images: torch.Tensor, sets: dict[str, torch.Tensor], seed: int) -> dict[str, float]:
@@ -195,7 +198,7 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
             codec = averaging.current(model, averaged)
             for name, faces in held_out.items():
                 record[f"epoch_ssim_{name}"] = float(ssim_per_image(faces.float() / 255,
-                                                              reconstruct(codec, faces, device)).mean())
+                                                              reconstruct(codec, faces, device)[1]).mean())
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
         checked |= {name.removeprefix("epoch_"): f"{value:.3f}" for name, value in record.items() if "ssim" in name}
         progress.set_postfix(loss=f"{record['train_loss']:.4f}", **checked)
@@ -211,11 +214,12 @@ def score_held_out(shipped: FaceCodec, held_out: dict[str, torch.Tensor], device
     metrics, scores = {}, {}
     for name, faces in held_out.items():
         originals = faces.float() / 255
-        reconstructions = reconstruct(shipped, faces, device, refine_steps=REFINE_STEPS)
+        codes, reconstructions = reconstruct(shipped, faces, device, as_shipped=True)
         scores[name] = ssim_per_image(originals, reconstructions)
         metrics[f"ssim_{name}"] = float(scores[name].mean())
+        metrics[f"fallback_share_{name}"] = float(compress_images.is_fallback(codes).float().mean())
         metrics[f"encoder_only_ssim_{name}"] = float(ssim_per_image(originals, reconstruct(shipped, faces,
-                                                                                          device)).mean())
+                                                                                          device)[1]).mean())
         grid = figures.reconstructions(originals, reconstructions, scores[name], figures.SET_TITLES[name])
         log_figure(grid, f"reconstructions_{name}")
     log_figure(figures.ssim_histogram(scores), "ssim_histogram")

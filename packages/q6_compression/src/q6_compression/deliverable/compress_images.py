@@ -3,7 +3,9 @@
 encode(images): B×1×192×160 float tensor in [0, 1] → B×16 float32.
 decode(latents): B×16 → B×1×192×160 float32 in [0, 1].
 Needs only torch; the weights file beside this one is loaded once, on the GPU when there is one.
-encode runs the encoder, then polishes each code for REFINE_STEPS steps against the graded SSIM.
+encode runs the encoder, then polishes each code for REFINE_STEPS steps against the graded SSIM; where a 4×4
+thumbnail, polished the same way, scores higher (a face from another camera), it sends that instead, marked by
+FALLBACK, and decode draws it.
 """
 
 from pathlib import Path
@@ -15,6 +17,8 @@ from torch import nn
 WEIGHTS = Path(__file__).resolve().with_name("compress_images_weights.pt")
 HEIGHT, WIDTH, LATENT = 192, 160, 16
 REFINE_STEPS, REFINE_LR = 30, 0.05  # Adam on the codes; 0 steps keeps the encoder's codes
+THUMBNAIL, THUMBNAIL_LR = (4, 4), 0.02  # the fallback code: a 4×4 grid of grey levels, polished by Adam at this rate
+FALLBACK = 1000.0  # added to a fallback code's grey levels: far beyond the codec's codes, so decode tells them apart
 DEFORM_GRID = (12, 10)  # the learned displacement field's rows × columns, upsampled to the image
 FIELD_SCALE = 0.1  # the deform MLP's output, scaled: Adam moves every weight by about the learning rate a step whatever
 #                    its gradient, so an unscaled field would jump by up to lr × hidden units (several pixels) a step
@@ -121,19 +125,61 @@ def ssim_per_image(images, references, window: int = 7):
     return ssim_map.mean(dim=(1, 2, 3))
 
 
-def refine(model: FaceCodec, images, codes, steps: int = REFINE_STEPS):
-    """Codes polished by Adam on 1 − SSIM(decode(code), image) with the decoder fixed. The encoder is one
-    forward pass and leaves SSIM on the table, most of all on faces unlike the training ones; each code
-    is refined on its own image only, so a code does not depend on the rest of the batch."""
+def polish(decode, images, codes, steps: int, lr: float):
+    """Codes polished by Adam on 1 − SSIM(decode(code), image) with ``decode`` fixed; each code on its own image
+    only, so that a code does not depend on the rest of the batch."""
     with torch.inference_mode(False), torch.enable_grad():  # whatever mode the caller is in
         images, codes = images.clone(), codes.detach().clone().requires_grad_(True)
-        optimiser = torch.optim.Adam([codes], lr=REFINE_LR)
+        optimiser = torch.optim.Adam([codes], lr=lr)
         for _ in range(steps):
-            loss = (1 - ssim_per_image(model.decode(codes), images)).sum()
+            loss = (1 - ssim_per_image(decode(codes), images)).sum()
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
     return codes.detach()
+
+
+def refine(model: FaceCodec, images, codes, steps: int = REFINE_STEPS):
+    """The encoder's codes polished against the graded SSIM: the encoder is one forward pass and leaves SSIM on
+    the table, most of all on faces unlike the training ones."""
+    return polish(model.decode, images, codes, steps, REFINE_LR)
+
+
+def thumbnail(grey_levels):
+    """B×16 grey levels of a 4×4 grid → B×1×192×160, bilinear: a code that knows nothing of faces."""
+    grid = grey_levels.reshape(-1, 1, *THUMBNAIL)
+    return F.interpolate(grid, size=(HEIGHT, WIDTH), mode="bilinear", align_corners=False).clamp(0, 1)
+
+
+def block_means(images):
+    """Each image's 4×4 grid of block means, B×16: the thumbnail's starting point."""
+    return F.adaptive_avg_pool2d(images, THUMBNAIL).flatten(1)
+
+
+def encode_with(model: FaceCodec, images):
+    """Each image's refined code, or its polished thumbnail + FALLBACK where that scores higher on the graded SSIM:
+    the codec knows this camera's faces and loses to a thumbnail on faces from other cameras."""
+    codes = refine(model, images, model.encode(images))
+    grey_levels = polish(thumbnail, images, block_means(images), REFINE_STEPS, THUMBNAIL_LR).clamp(0, 1)
+    with torch.no_grad():
+        fallback = ssim_per_image(thumbnail(grey_levels), images) > ssim_per_image(model.decode(codes), images)
+    return torch.where(fallback[:, None], grey_levels + FALLBACK, codes)
+
+
+def is_fallback(latents):
+    """Which codes are thumbnails: every number above FALLBACK / 2."""
+    return (latents > FALLBACK / 2).all(dim=1)
+
+
+def decode_with(model: FaceCodec, latents):
+    """The codec's image of each code, or the thumbnail of a fallback code."""
+    fallback = is_fallback(latents)
+    images = torch.empty(len(latents), 1, HEIGHT, WIDTH, device=latents.device)
+    if not fallback.all():
+        images[~fallback] = model.decode(latents[~fallback])
+    if fallback.any():
+        images[fallback] = thumbnail(latents[fallback] - FALLBACK)
+    return images
 
 
 _model = None
@@ -179,7 +225,7 @@ def encode(images):
                          f"{images.min().item():.4g}..{images.max().item():.4g})")
     images = images.clamp(0, 1)
     model = _codec()
-    return _run(lambda chunk: refine(model, chunk, model.encode(chunk)), images)
+    return _run(lambda chunk: encode_with(model, chunk), images)
 
 
 def decode(latents):
@@ -192,4 +238,5 @@ def decode(latents):
         raise ValueError(f"decode: expected floating-point latents, got {latents.dtype}")
     if not torch.isfinite(latents).all():
         raise ValueError("decode: latents contain NaN or infinite values")
-    return _run(_codec().decode, latents)
+    model = _codec()
+    return _run(lambda chunk: decode_with(model, chunk), latents)
