@@ -157,7 +157,9 @@ def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
     client = mlflow.tracking.MlflowClient()
     assert [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")] == [1, 2]
     assert [m.step for m in client.get_metric_history(run.info.run_id, "epoch_ssim_other_camera")] == [1, 2]
-    assert "3 faces from other cameras" in mlflow.get_run(run.info.run_id).data.tags["conclusion"]
+    conclusion = mlflow.get_run(run.info.run_id).data.tags["conclusion"]
+    assert "3 faces from other cameras" in conclusion
+    assert f"{metrics['fallback_share_other_camera']:.0%} of them sent as the polished thumbnail" in conclusion
     logged = mlflow.get_run(run.info.run_id).data.metrics  # the latest value of each: what the UI and bundle show
     assert {name: logged[name] for name in metrics} == pytest.approx(metrics)
 
