@@ -11,12 +11,11 @@ Usage: .venv/bin/python benchmarks/q5_distractors.py [--run RUN_ID] [--data FOLD
 
 import argparse
 
-import mlflow
 import torch
 import torchvision.transforms.v2.functional as TF
 from padl_shared.contract import import_deliverable
 from padl_shared.paths import repo_root, resolve_data
-from padl_shared.tracking import deliverable_of, latest_run
+from padl_shared.tracking import chosen_run, deliverable_of
 from q5_garments.augment import WARP, add_noise, distort, draw_lines
 from q5_garments.data import DEFAULT_FOLDER, load_folder
 from q5_garments.train import QUESTION, TrainConfig, split
@@ -91,7 +90,7 @@ def main() -> None:
     parser.add_argument("--run", help="a q5 split run's id (default: the newest)")
     parser.add_argument("--data", help="the folder the run trained on (default: as `invoke train` finds it)")
     args = parser.parse_args()
-    run = mlflow.get_run(args.run) if args.run else latest_run(QUESTION, params={"refit": False})
+    run = chosen_run(QUESTION, args.run, params={"refit": False})
     params = run.data.params
     config = TrainConfig(seed=int(params["seed"]), val_fraction=float(params["val_fraction"]), fold=int(params["fold"]),
                          photos_per_shoot=int(params["photos_per_shoot"]))

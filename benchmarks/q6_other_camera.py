@@ -14,13 +14,12 @@ Usage: .venv/bin/python benchmarks/q6_other_camera.py [--run RUN_ID] [--data FOL
 
 import argparse
 
-import mlflow
 import torch
 import torch.nn.functional as F
 from padl_shared.contract import import_deliverable
 from padl_shared.metrics import ssim_per_image
 from padl_shared.paths import repo_root, resolve_data
-from padl_shared.tracking import deliverable_of, latest_run, tracking_uri
+from padl_shared.tracking import chosen_run, deliverable_of
 from q6_compression.data import DEFAULT_FOLDER, HEIGHT, WIDTH, lfw_faces
 from q6_compression.train import QUESTION, TrainConfig, load, split, thumbnail
 
@@ -37,8 +36,7 @@ def main() -> None:
     parser.add_argument("--run", help="a q6 split run's id (default: the newest)")
     parser.add_argument("--data", help="the folder the run trained on (default: as `invoke train` finds it)")
     args = parser.parse_args()
-    mlflow.set_tracking_uri(tracking_uri())
-    run = mlflow.get_run(args.run) if args.run else latest_run(QUESTION, params={"refit": False})
+    run = chosen_run(QUESTION, args.run, params={"refit": False})
     params = run.data.params
     config = TrainConfig(seed=int(params["seed"]), unseen_people=int(params["unseen_people"]),
                          seen_fraction=float(params["seen_fraction"]))
