@@ -6,10 +6,11 @@ out in turn, into the MLflow experiment `q5_cv` (which `evaluate` and `bundle` n
 accuracy and their mean ± sd. `--variant` trains one of `q5_variants.py`'s instead, into `q5_cv_variants`, each
 run tagged with its name, and prints the recipe's folds beside it. A run that ships averaged weights (the recipe's
 stochastic weight averaging) also scores its last step's, so the report gives the averaging's paired gain.
-`--report` only prints, from the finished runs in the store.
+`--report` only prints, from the finished runs in the store. Several seeds (`--seed 1 2`) run each seed's partition
+into shoots and folds in turn, and the report pools their hold-outs: the package README's estimate.
 
-Usage: .venv/bin/python benchmarks/q5_grouped_cv.py [--variant NAME] [--folds 0 1 2 3 4] [--seed S] [--threads N]
-       [--report]
+Usage: .venv/bin/python benchmarks/q5_grouped_cv.py [--variant NAME] [--folds 0 1 2 3 4] [--seed S [S ...]]
+       [--threads N] [--report]
 """
 
 import argparse
@@ -82,11 +83,26 @@ def report(config, variant: str = "default") -> dict:
     return summary
 
 
-def fold_arguments() -> argparse.ArgumentParser:
-    """The command line of a benchmark over the grouped folds (this one and q5_ensemble.py)."""
+def pooled(summaries: list[dict]) -> dict:
+    """The mean ± sd over every hold-out of several partitions' reports (``report``'s, one a seed)."""
+    result = {"hold_outs": sum(len(summary["folds"]) for summary in summaries)}
+    for key in HEADLINE:
+        values = np.array([fold[key] for summary in summaries for fold in summary["folds"].values()])
+        if len(values) > 1:
+            result[key] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1))}
+    return result
+
+
+def fold_arguments(several_seeds: bool = False) -> argparse.ArgumentParser:
+    """The command line of a benchmark over the grouped folds (this one, q5_ensemble.py and q5_test_time.py)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--seed", type=int, default=0, help="the shoots' clustering and the folds' shuffle")
+    if several_seeds:
+        parser.add_argument("--seed", type=int, nargs="+", default=[0],
+                            help="the shoots' clustering and the folds' shuffle; several: each partition in turn, and "
+                                 "their hold-outs pooled")
+    else:
+        parser.add_argument("--seed", type=int, default=0, help="the shoots' clustering and the folds' shuffle")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", default=None, help=f"a folder like {DEFAULT_FOLDER}/ (default: as `invoke train`)")
     parser.add_argument("--report", action="store_true", help="only print what the store holds")
@@ -94,20 +110,26 @@ def fold_arguments() -> argparse.ArgumentParser:
 
 
 def main() -> None:
-    parser = fold_arguments()
+    parser = fold_arguments(several_seeds=True)
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="default", help="one of q5_variants.py's")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    config = dataclasses.replace(variant_of(args.variant)[0], seed=args.seed)
+    configs = [dataclasses.replace(variant_of(args.variant)[0], seed=seed) for seed in args.seed]
     if not args.report:
         folder = resolve_data(DEFAULT_FOLDER, args.data)
-        for fold in args.folds:
-            metrics = train_fold(dataclasses.replace(config, fold=fold), folder, args.variant)
-            print(json.dumps({"fold": fold, **{k: metrics[k] for k in (*HEADLINE, "n_val")}}),
-                  flush=True)
-    print(json.dumps(report(config, args.variant)))
+        for config in configs:
+            for fold in args.folds:
+                metrics = train_fold(dataclasses.replace(config, fold=fold), folder, args.variant)
+                print(json.dumps({"seed": config.seed, "fold": fold, **{k: metrics[k] for k in (*HEADLINE, "n_val")}}),
+                      flush=True)
+    summaries = [report(config, args.variant) for config in configs]
+    for config, summary in zip(configs, summaries, strict=True):
+        print(json.dumps({"seed": config.seed, **summary}))
+    if len(summaries) > 1:
+        print(json.dumps({"pooled": pooled(summaries)}))
     if args.variant != "default":  # the recipe's folds beside it, from the store
-        print(json.dumps({"recipe": report(training.TrainConfig(seed=args.seed))}))
+        for seed in args.seed:
+            print(json.dumps({"recipe": {"seed": seed, **report(training.TrainConfig(seed=seed))}}))
 
 
 if __name__ == "__main__":

@@ -128,6 +128,19 @@ def test_the_recipe_on_the_grouped_folds_reports_its_last_step_and_the_paired_ga
                                                                   "se": np.std(gains, ddof=1) / np.sqrt(2)})
 
 
+def test_the_grouped_estimate_pools_the_hold_outs_of_several_partitions(garments, store):
+    tiny = q5_grouped_cv.training.TrainConfig(epochs=1, width=4, resolution=32, batch_size=6, val_fraction=0.25,
+                                              eval_every=1, photos_per_shoot=2)
+    configs = [dataclasses.replace(tiny, seed=seed) for seed in (1, 2)]
+    held_out = [(configs[0], 0), (configs[0], 1), (configs[1], 0)]  # pooled ≠ the mean of the seeds' means
+    runs = [q5_grouped_cv.train_fold(dataclasses.replace(config, fold=fold), garments) for config, fold in held_out]
+    summary = q5_grouped_cv.pooled([q5_grouped_cv.report(config) for config in configs])
+    assert summary["hold_outs"] == 3
+    for key in q5_grouped_cv.HEADLINE:
+        values = [run[key] for run in runs]
+        assert summary[key] == pytest.approx({"mean": np.mean(values), "sd": np.std(values, ddof=1)})
+
+
 def test_q5_test_time_averaging_reloads_each_fold_model_and_scores_it_as_training_did(garments, store):
     tiny = q5_grouped_cv.training.TrainConfig(epochs=1, width=4, resolution=32, batch_size=6, val_fraction=0.25,
                                               eval_every=1, photos_per_shoot=2)
