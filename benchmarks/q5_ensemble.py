@@ -59,7 +59,7 @@ def run_fold(config: training.TrainConfig, members: int, folder: Path, garments)
                 model, _, _ = training.fit(dataclasses.replace(short, seed=config.seed + member), photos,
                                            labels[train_rows], device, validation)
             for view in VIEWS:
-                probability = training.predict_logits(model.cpu(), views[view], "cpu").softmax(1)
+                probability = training.predict_probabilities(model.cpu(), views[view], "cpu")
                 probabilities[view].append(probability)
                 metrics[f"{view}_member_{member}"] = float((probability.argmax(1) == val_labels).float().mean())
         for view in VIEWS:

@@ -1,6 +1,7 @@
 """Every variant of the benchmarks runs: one tiny split run each, on generated data, as the benchmark would train it
 (so that a change to the recipe cannot leave a variant behind that no longer runs)."""
 
+import copy
 import dataclasses
 import sys
 from pathlib import Path
@@ -141,15 +142,39 @@ def test_the_grouped_estimate_pools_the_hold_outs_of_several_partitions(garments
         assert summary[key] == pytest.approx({"mean": np.mean(values), "sd": np.std(values, ddof=1)})
 
 
-def test_q5_test_time_averaging_reloads_each_fold_model_and_scores_it_as_training_did(garments, store):
+def test_q5_test_time_reloads_each_fold_model_and_scores_it_as_training_did(garments, store):
     tiny = q5_grouped_cv.training.TrainConfig(epochs=1, width=4, resolution=32, batch_size=6, val_fraction=0.25,
                                               eval_every=1, photos_per_shoot=2)
     q5_grouped_cv.train_fold(tiny, garments)
     scores = q5_test_time.score_fold(tiny, q5_test_time.training.load(tiny, garments, None))
     for view in q5_test_time.VIEWS:
         assert scores[view] == scores[f"{view}_logged"]  # the stored weights give the run's own number
-    # the generated photos are flat colours, their own mirror images: averaging over mirrors changes nothing
-    assert scores["accuracy_mirrored"] == scores["accuracy"]
+    # the generated photos are flat colours, their own mirror images: the single view agrees with the average
+    assert scores["accuracy_single_view"] == scores["accuracy"]
+    for order in q5_test_time.ORDERS:
+        assert 0 <= scores[f"accuracy_distorted_adapted_{order}"] <= 1
+
+
+def test_prediction_time_norm_blends_the_trained_statistics_with_the_batch_by_their_weights():
+    torch.manual_seed(0)
+    model = q5_test_time.training.GarmentNet(4, 32)
+    with torch.no_grad():  # training statistics unlike a batch's, so that the blend shows
+        for layer in model.modules():
+            if isinstance(layer, torch.nn.BatchNorm2d):
+                layer.running_mean.uniform_(-1, 1), layer.running_var.uniform_(0.5, 2)
+    photos = torch.rand(8, 3, 32, 32)
+    batch_statistics = copy.deepcopy(model).eval()
+    for layer in batch_statistics.modules():
+        if isinstance(layer, torch.nn.BatchNorm2d):
+            layer.train()
+    trained, by_batch = model.eval()(photos), batch_statistics(photos)
+    assert not torch.allclose(trained, by_batch, atol=1e-3)
+    stubborn = q5_test_time.with_prediction_time_norm(copy.deepcopy(model), prior=1e9)
+    assert torch.allclose(stubborn(photos), trained, atol=1e-4)  # a vast prior: the training statistics
+    assert torch.allclose(q5_test_time.with_prediction_time_norm(model, prior=0)(photos), by_batch, atol=1e-4)
+    one_at_a_time = q5_test_time.probabilities_in_order(model, photos, np.array([3, 0, 7, 1, 6, 2, 5, 4]), chunk=1)
+    alone = torch.cat([q5_test_time.training.class_probabilities(model, photo[None]) for photo in photos])
+    assert torch.allclose(one_at_a_time, alone, atol=1e-5)
 
 
 def test_the_q5_ensemble_scores_each_member_and_their_average_on_a_grouped_fold(garments, store):

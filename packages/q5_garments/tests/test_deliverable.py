@@ -1,9 +1,11 @@
 """predict_class.py as the grader calls it: another process, another cwd, only torch and numpy."""
 
 import pytest
+import torch
 from padl_shared.contract import run_deliverable
 from padl_shared.tracking import tracked_run
 from q5_garments.data import load_folder
+from q5_garments.deliverable.predict_class import GarmentNet, class_probabilities, resize
 from q5_garments.train import TrainConfig, train
 
 SCRIPT = """
@@ -51,3 +53,18 @@ def test_predict_class_contract_from_a_foreign_cwd(deliverable, tmp_path):
     result = run_deliverable(deliverable, SCRIPT, cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     assert "contract ok" in result.stdout
+
+
+def test_a_photo_and_its_mirror_image_get_one_answer_the_mean_of_the_two_views():
+    torch.manual_seed(0)
+    network = GarmentNet(4, 32).eval()
+    network.head[1].weight.data *= 30  # logits far apart, as a trained network's are
+    photos = torch.rand(16, 3, 1, 1) * torch.linspace(0, 1, 256) ** 3  # bright on the right, each its colour
+    with torch.no_grad():
+        probabilities, of_mirrors = class_probabilities(network, photos), class_probabilities(network, photos.flip(-1))
+        small = resize(photos, 32)
+        alone, alone_mirrored = network(small).softmax(1), network(small.flip(-1)).softmax(1)  # not symmetric itself
+    assert not torch.allclose(alone, alone_mirrored, atol=1e-3)
+    assert torch.allclose(probabilities, (alone + alone_mirrored) / 2, atol=1e-6)
+    assert torch.allclose(probabilities, of_mirrors, atol=1e-6)
+    assert torch.allclose(probabilities.sum(1), torch.ones(16))

@@ -21,7 +21,7 @@ from q5_garments import figures
 from q5_garments.augment import augment_batch, distort
 from q5_garments.data import CLASSES, DEFAULT_FOLDER, load_folder, originals, shoots
 from q5_garments.deliverable import GRADED
-from q5_garments.deliverable.predict_class import GarmentNet, resize
+from q5_garments.deliverable.predict_class import GarmentNet, class_probabilities, resize
 
 QUESTION = "q5_garments"
 
@@ -79,12 +79,11 @@ def memory_layout(width: int) -> torch.memory_format:
     return torch.channels_last if width >= 16 else torch.contiguous_format
 
 
-def predict_logits(model: GarmentNet, images: torch.Tensor, device, batch: int = 64) -> torch.Tensor:
-    """float32 logits for float images in [0, 1] at any size, resized as the deliverable does."""
+def predict_probabilities(model: GarmentNet, images: torch.Tensor, device, batch: int = 64) -> torch.Tensor:
+    """float32 class probabilities for float images in [0, 1] at any size, as the deliverable computes them."""
     model.eval()
     with torch.no_grad():
-        logits = [model(resize(chunk.to(device), model.resolution)).float().cpu() for chunk in images.split(batch)]
-    return torch.cat(logits)
+        return torch.cat([class_probabilities(model, chunk.to(device)).cpu() for chunk in images.split(batch)])
 
 
 def _accuracy_by_class(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -178,9 +177,9 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         record = {"epoch": epoch, "train_loss": total_loss / len(labels), "train_accuracy": correct / len(labels)}
         if validation is not None and (epoch % config.eval_every == 0 or epoch == epochs):
             with autocast(device):
-                val_logits = predict_logits(averaging.current(model, averaged), validation[0], device)
-            record |= {"val_loss": float(F.cross_entropy(val_logits, validation[1])),
-                       "val_accuracy": float((val_logits.argmax(1) == validation[1]).float().mean())}
+                val_probabilities = predict_probabilities(averaging.current(model, averaged), validation[0], device)
+            record |= {"val_loss": float(F.nll_loss(val_probabilities.clamp_min(1e-12).log(), validation[1])),
+                       "val_accuracy": float((val_probabilities.argmax(1) == validation[1]).float().mean())}
         record["epoch_seconds"] = time.perf_counter() - epoch_start
         mlflow.log_metrics({k: v for k, v in record.items() if k != "epoch"}, step=epoch)
         held_out_accuracy = record.get("val_accuracy", held_out_accuracy)
@@ -195,8 +194,8 @@ def accuracies(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
     """Accuracy overall and by class on the held-out photos, clean and with seeded distractors, and the two
     predictions."""
     truth = labels.numpy()
-    clean = predict_logits(model, images, "cpu").argmax(1).numpy()
-    distorted = predict_logits(model, distort(images, seed=seed + 1), "cpu").argmax(1).numpy()
+    clean = predict_probabilities(model, images, "cpu").argmax(1).numpy()
+    distorted = predict_probabilities(model, distort(images, seed=seed + 1), "cpu").argmax(1).numpy()
     metrics = {
         "accuracy": float(np.mean(clean == truth)), "accuracy_distorted": float(np.mean(distorted == truth)),
         **{f"accuracy_class_{k}": v for k, v in _accuracy_by_class(truth, clean).items()},

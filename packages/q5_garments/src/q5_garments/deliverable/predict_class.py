@@ -2,7 +2,7 @@
 
 predict(images): a B×3×256×256 float tensor in [0, 1] → a B×1 int64 tensor of labels.
 Needs only torch; the weights file beside this one (network, input size, normalisation) is loaded once,
-on the GPU when there is one.
+on the GPU when there is one. Each photo is classified with its mirror image.
 """
 
 from pathlib import Path
@@ -54,6 +54,13 @@ def resize(images, resolution: int):
     return F.interpolate(images, size=(resolution, resolution), mode="bilinear", antialias=True, align_corners=False)
 
 
+def class_probabilities(model: GarmentNet, images):
+    """Softmax averaged over each photo and its mirror image, at the network's resolution: training flips photos at
+    random, so both views are photos of the same garment, and their average errs less than either."""
+    small = resize(images, model.resolution)
+    return (model(small).float().softmax(1) + model(small.flip(-1)).float().softmax(1)) / 2
+
+
 _model = None
 _device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -82,6 +89,6 @@ def predict(images):
     if _model is None:
         _model = load().to(_device)
     with torch.no_grad():
-        labels = [_model(resize(chunk.to(_device, torch.float32).clamp(0, 1), _model.resolution)).argmax(1)
+        labels = [class_probabilities(_model, chunk.to(_device, torch.float32).clamp(0, 1)).argmax(1)
                   for chunk in images.split(_CHUNK)]
     return torch.cat(labels).view(-1, 1).to(images.device, torch.int64)
