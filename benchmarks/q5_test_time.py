@@ -83,6 +83,8 @@ def probabilities_in_order(model, images: torch.Tensor, order: np.ndarray, chunk
 
 
 def fold_run(config: training.TrainConfig, tagged: str | None):
+    """The fold's newest run of the recipe, or of the runs tagged ``tagged`` (found by seed and fold alone: a variant
+    may have logged other settings)."""
     if tagged is None:
         return latest_run(EXPERIMENT, params=recipe_of(config) | {"seed": config.seed})
     return latest_run(VARIANTS_EXPERIMENT, params={"seed": config.seed, "fold": config.fold},
@@ -100,11 +102,11 @@ def score_fold(config: training.TrainConfig, garments, tagged: str | None = None
     orders = {"whole": (np.arange(len(val_labels)), len(val_labels)),
               "shuffled": (np.random.default_rng(config.seed).permutation(len(val_labels)), CHUNK),
               "by_class": (np.argsort(val_labels.numpy(), kind="stable"), CHUNK)}
+    def accuracy(predicted):
+        return float((predicted == val_labels).double().mean())
+
     scores = {}
     for view, photos in views.items():
-        def accuracy(predicted):
-            return float((predicted == val_labels).double().mean())
-
         scores[view] = accuracy(training.predict_probabilities(model, photos, "cpu").argmax(1))
         scores[f"{view}_logged"] = run.data.metrics[view]  # what training scored: the same photos, and the same
         # number for runs trained since predict_class.py averages mirrors (before: the single view's)
