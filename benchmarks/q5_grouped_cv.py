@@ -95,8 +95,9 @@ def pooled(summaries: list[dict]) -> dict:
     return result
 
 
-def fold_arguments(several_seeds: bool = False) -> argparse.ArgumentParser:
-    """The command line of a benchmark over the grouped folds (this one, q5_ensemble.py and q5_test_time.py)."""
+def fold_arguments(several_seeds: bool = False, trains: bool = True) -> argparse.ArgumentParser:
+    """The command line of a benchmark over the grouped folds (this one, q5_ensemble.py and q5_test_time.py); one that
+    ``trains`` may be asked only to report."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
     if several_seeds:
@@ -107,7 +108,8 @@ def fold_arguments(several_seeds: bool = False) -> argparse.ArgumentParser:
         parser.add_argument("--seed", type=int, default=0, help="the shoots' clustering and the folds' shuffle")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", default=None, help=f"a folder like {DEFAULT_FOLDER}/ (default: as `invoke train`)")
-    parser.add_argument("--report", action="store_true", help="only print what the store holds")
+    if trains:
+        parser.add_argument("--report", action="store_true", help="only print what the store holds")
     return parser
 
 

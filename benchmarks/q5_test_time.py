@@ -117,7 +117,7 @@ def score_fold(config: training.TrainConfig, garments, tagged: str | None = None
 
 
 def main() -> None:
-    parser = fold_arguments(several_seeds=True)
+    parser = fold_arguments(several_seeds=True, trains=False)
     parser.add_argument("--tagged", default=None, help=f"score the runs of {VARIANTS_EXPERIMENT} with this variant tag")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
