@@ -18,6 +18,7 @@ Usage: .venv/bin/python benchmarks/q5_test_time.py [--folds 0 1 2 3 4] [--seed S
        [--threads N]
 """
 
+import copy
 import json
 
 import numpy as np
@@ -98,7 +99,8 @@ def score_fold(config: training.TrainConfig, garments, tagged: str | None = None
     views = dict(zip(VIEWS, (val_images, distort(val_images, seed=config.seed + 1)), strict=True))
     run = fold_run(config, tagged)
     with deliverable_of(run.info.run_id) as folder:
-        model, adapted = load(folder / GRADED.weights), with_prediction_time_norm(load(folder / GRADED.weights))
+        model = load(folder / GRADED.weights)
+    adapted = with_prediction_time_norm(copy.deepcopy(model))
     orders = {"whole": (np.arange(len(val_labels)), len(val_labels)),
               "shuffled": (np.random.default_rng(config.seed).permutation(len(val_labels)), CHUNK),
               "by_class": (np.argsort(val_labels.numpy(), kind="stable"), CHUNK)}
