@@ -114,6 +114,9 @@ VARIANTS = {
     "bag-of-tricks": ({}, Pieces(network=with_blocks(BagOfTricksResidual))),
     "one-cycle": ({"average_from": 1.0}, Pieces()),  # the recipe until stochastic weight averaging (issue 29)
     "mixstyle": ({}, Pieces(network=mixstyle_net)),  # another shoot's feature statistics (issue 29)
+    "swa-half": ({"average_from": 0.5}, Pieces()),  # the weights averaged over the run's second half (issue 29)
+    "erase-all": ({"erase_share": 1.0}, Pieces()),  # a rectangle of noise on every photo, not half (issue 29)
+    "weight-decay-5e-3": ({"weight_decay": 5e-3}, Pieces()),  # ten times the recipe's (issue 29)
 }
 
 if __name__ == "__main__":
