@@ -65,12 +65,13 @@ def _homography(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return torch.cat([coefficients, torch.ones(len(source), 1)], 1).view(-1, 3, 3)
 
 
-def random_geometry(count: int, generator: torch.Generator) -> torch.Tensor:
+def random_geometry(count: int, generator: torch.Generator, min_area: float = 0.6) -> torch.Tensor:
     """count×3×3 maps from output to input coordinates (both in [-1, 1]) composing, as the photo goes: a random
-    resized crop (60–100 % of the area, aspect 0.8–1.25), a horizontal flip for half the photos, a perspective
+    resized crop (``min_area``–100 % of the area, aspect 0.8–1.25), a horizontal flip for half the photos, a perspective
     tilt (corners moved in by up to 35 % of the half side) for half, then rotation (±15°), shear (±8°),
     scaling (0.85–1.1) and a shift (±8 %): torchvision's training transforms, drawn per photo."""
-    area, aspect = _uniform(count, 0.6, 1.0, generator), torch.exp(_uniform(count, -0.223, 0.223, generator))  # ln 1.25
+    area = _uniform(count, min_area, 1.0, generator)
+    aspect = torch.exp(_uniform(count, -0.223, 0.223, generator))  # ln 1.25
     crop_w, crop_h = (area * aspect).sqrt().clamp(max=1), (area / aspect).sqrt().clamp(max=1)
     crop = torch.zeros(count, 3, 3)
     crop[:, 0, 0], crop[:, 1, 1], crop[:, 2, 2] = crop_w, crop_h, 1
@@ -158,11 +159,11 @@ def erase(images: torch.Tensor, generator: torch.Generator, share: float, low: f
 
 
 def augment_batch(images: torch.Tensor, generator: torch.Generator, size: int | None, erase_share: float,
-                  recolour_share: float) -> torch.Tensor:
-    """uint8 batch → float size×size batch (None: the input's size) in [0, 1] with geometry, colour, drawn lines
-    and noise, then channels reordered and a rectangle erased on a share of the photos, each drawn per photo.
-    Batched by hand: torchvision's v2 transforms draw one set of parameters per call, so per-photo draws cost a
-    call per photo, 30 % of a training epoch on 2 CPU cores."""
-    geometric = warp(images.float() / 255, random_geometry(len(images), generator), size)
+                  recolour_share: float, min_area: float = 0.6) -> torch.Tensor:
+    """uint8 batch → float size×size batch (None: the input's size) in [0, 1] with geometry (crops of at least
+    ``min_area`` of the photo), colour, drawn lines and noise, then channels reordered and a rectangle erased on a
+    share of the photos, each drawn per photo. Batched by hand: torchvision's v2 transforms draw one set of
+    parameters per call, so per-photo draws cost a call per photo, 30 % of a training epoch on 2 CPU cores."""
+    geometric = warp(images.float() / 255, random_geometry(len(images), generator, min_area), size)
     distracted = add_noise(draw_lines(jitter_colour(geometric, generator), generator), generator)
     return erase(recolour(distracted, generator, recolour_share), generator, erase_share)
