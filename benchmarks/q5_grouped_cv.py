@@ -6,10 +6,10 @@ out in turn, into the MLflow experiment `q5_cv` (which `evaluate` and `bundle` n
 accuracy and their mean ± sd. `--variant` trains one of `q5_variants.py`'s instead, into `q5_cv_variants`, each
 run tagged with its name, and prints the recipe's folds beside it. A run that ships averaged weights (the recipe's
 stochastic weight averaging) also scores its last step's, so the report gives the averaging's paired gain.
-`--report` only prints, from the finished runs in the store. Several seeds (`--seed 1 2 3 4`) run each seed's partition
-into shoots and folds in turn, and the report pools their hold-outs. It prints what each run logged: runs trained
-before 2026-12-07 scored each photo alone, since then as `predict_class.py` does, with its mirror image;
-`q5_test_time.py --seed 1 2 3 4` rescores the stored networks both ways (the package README's estimate).
+`--report` only prints, from the finished runs in the store. Several seeds (`--seed 1 2 3 4 5`) run each seed's
+partition into shoots and folds in turn, and the report pools their hold-outs. It prints what each run logged: runs
+trained before 2026-12-07 scored each photo alone, since then as `predict_class.py` does, with its mirror image;
+`q5_test_time.py --seed 1 2 3 4 5` rescores the stored networks both ways (the package README's estimate).
 
 Usage: .venv/bin/python benchmarks/q5_grouped_cv.py [--variant NAME] [--folds 0 1 2 3 4] [--seed S [S ...]]
        [--threads N] [--report]

@@ -11,7 +11,7 @@ the same seeded distractors:
   away as far as a batch shares them. Its photos are passed three ways: the whole fold at once (`whole`), shuffled
   (`shuffled`), and class by class (`by_class`), as a grader reading `class_0/`, `class_1/`, `class_2/` in turn
   would pass them.
-Prints each fold's accuracies, then, over every fold of every seed's partition (`--seed 1 2 3 4`), the mean ± sd of
+Prints each fold's accuracies, then, over every fold of every seed's partition (`--seed 1 2 3 4 5`), the mean ± sd of
 each and the mean ± standard error of each change's paired difference from `predict_class.py`'s.
 
 Usage: .venv/bin/python benchmarks/q5_test_time.py [--folds 0 1 2 3 4] [--seed S [S ...]] [--tagged NAME]

@@ -223,14 +223,14 @@ if q5:
 # both trainings, 0.957 ± 0.009 / 0.952 ± 0.013. The recipe now holds the learning rate at a quarter of its peak over
 # the run's last quarter and ships the mean of the weights over it (stochastic weight averaging): 0.958 ± 0.009 /
 # 0.957 ± 0.010 over the same five hold-outs, a gain within one training's noise that costs nothing. `predict_class.py`
-# then averages each photo's class probabilities with its mirror image's: 0.963 ± 0.009 / 0.957 ± 0.009 there. Four
-# other partitions of the photos into shoots and folds, never used to choose anything, give the recipe 0.960 ± 0.009
-# clean and 0.954 ± 0.012 distorted over their 20 hold-outs: the best forecast here, on the distorted goal and a point
+# then averages each photo's class probabilities with its mirror image's: 0.963 ± 0.009 / 0.957 ± 0.009 there. Five
+# other partitions of the photos into shoots and folds, never used to choose anything, give the recipe 0.959 ± 0.011
+# clean and 0.952 ± 0.013 distorted over their 25 hold-outs: the best forecast here, on the distorted goal and a point
 # short of the clean one, and still an upper bound on new photos. Alternatives measured and not kept (wider or deeper
-# blocks, squeeze-and-excitation, SGD, other learning rates, larger inputs, more test-time views, two networks trained
-# for half as long and averaged, a moving average of the weights or one over the run's second half, more erasing,
-# stronger weight decay, mixing feature statistics between photos, normalising by the test batch's statistics) moved
-# the held-out accuracy by no more than a split's scatter, or lost.
+# blocks, squeeze-and-excitation, SGD, other learning rates, larger inputs, larger crops, more test-time views, two
+# networks trained for half as long and averaged, a moving average of the weights or one over the run's second half or
+# at a higher rate, more erasing, stronger weight decay, mixing feature statistics between photos, normalising by the
+# test batch's statistics) moved the held-out accuracy by no more than a split's scatter, or lost.
 
 # %% [markdown]
 # ## Question 6
