@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import q5_ensemble  # noqa: E402
 import q5_grouped_cv  # noqa: E402
+import q5_partition_ensemble  # noqa: E402
 import q5_test_time  # noqa: E402
 import q5_variants  # noqa: E402
 import q6_variants  # noqa: E402
@@ -190,3 +191,35 @@ def test_the_q5_ensemble_scores_each_member_and_their_average_on_a_grouped_fold(
     alone = q5_ensemble.run_fold(tiny, 1, garments, data)  # an ensemble of one is that network
     assert alone["accuracy"] == alone["accuracy_member_0"]
     assert alone["accuracy_distorted"] == alone["accuracy_distorted_member_0"]
+
+
+def test_a_partition_ensemble_scores_each_photo_by_the_fold_networks_that_held_it_out(garments, store):
+    tiny = q5_grouped_cv.training.TrainConfig(epochs=1, width=4, resolution=32, batch_size=6, val_fraction=0.5,
+                                              eval_every=1, photos_per_shoot=2)
+    pooled = []  # each partition's accuracy over all 12 photos, from what its fold runs logged
+    for seed in (1, 2):
+        runs = [q5_grouped_cv.train_fold(dataclasses.replace(tiny, seed=seed, fold=fold), garments) for fold in (0, 1)]
+        pooled.append(sum(run["accuracy"] * run["n_val"] for run in runs) / 12)
+    summary = q5_partition_ensemble.partition_ensemble(tiny, [1, 2], q5_grouped_cv.training.load(tiny, garments, None))
+    assert summary["photos"] == 12 and summary["partitions"] == 2
+    assert summary["accuracy_1"]["mean"] == pytest.approx(np.mean(pooled))
+    assert summary["accuracy_1"]["min"] == pytest.approx(min(pooled))
+    assert summary["accuracy_2"]["min"] == summary["accuracy_2"]["max"]  # one choice of both partitions
+    assert 0 <= summary["shoot_mates_seen"] <= 1
+
+
+def test_an_ensemble_averages_its_members_softmax_and_every_choice_of_them_is_scored():
+    labels = np.array([0, 1])
+    sure, unsure = np.array([[0.9, 0.1, 0.0], [0.6, 0.4, 0.0]]), np.array([[0.4, 0.6, 0.0], [0.0, 1.0, 0.0]])
+    summary = q5_partition_ensemble.ensembles([{"accuracy": sure}, {"accuracy": unsure}], labels)
+    assert summary["accuracy_1"] == {"mean": 0.5, "min": 0.5, "max": 0.5}
+    assert summary["accuracy_2"] == {"mean": 1.0, "min": 1.0, "max": 1.0}  # the average gets both right
+
+
+def test_shoot_mates_seen_counts_the_mates_another_partition_trained_on():
+    shoots, folds = np.array([0, 0, 1, 1]), np.array([0, 0, 1, 1])
+    assert q5_partition_ensemble.shoot_mates_seen([folds, folds], [shoots, shoots]) == 0
+    # the other partition clusters otherwise, and keeps its own shoots whole: each photo's mate under either
+    # clustering is on the other side of the other's split
+    other = np.array([0, 1, 1, 0])
+    assert q5_partition_ensemble.shoot_mates_seen([folds, other], [shoots, other]) == 1
