@@ -21,6 +21,7 @@ from q5_garments.data import DEFAULT_FOLDER
 from q5_garments.deliverable.predict_class import GarmentNet, Residual
 from q5_garments.train import Pieces
 from torch import nn
+from torchvision.transforms import v2
 from variant_run import main
 
 
@@ -108,6 +109,17 @@ def deeper_last_stage(width: int, resolution: int) -> GarmentNet:
     return network
 
 
+TRIVIAL_AUGMENT = v2.TrivialAugmentWide()
+
+
+def trivial_augment_batch(images, generator, size, erase_share, recolour_share):
+    """TrivialAugment (Müller & Hutter, 2021) on each photo first: one of torchvision's photometric or geometric ops
+    at a random strength (posterise, solarise, equalise, sharpness, contrast, …), for light and cameras unlike the
+    stand-ins'; then the recipe's augmentation. Its draws come from torch's global generator, which the run seeds."""
+    return augment_batch(torch.stack([TRIVIAL_AUGMENT(photo) for photo in images]), generator, size, erase_share,
+                         recolour_share)
+
+
 def nesterov_sgd(parameters, lr, weight_decay):
     return torch.optim.SGD(parameters, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
 
@@ -133,6 +145,7 @@ VARIANTS = {
     "crop-85": ({}, Pieces(augment=functools.partial(augment_batch, min_area=0.85))),
     "deeper": ({}, Pieces(network=deeper_last_stage)),  # a second block in the last stage (issue 29)
     "swa-rate-0.5": ({"held_rate": 0.5}, Pieces()),  # weights averaged at twice the held rate: more spread (issue 29)
+    "trivial-augment": ({}, Pieces(augment=trivial_augment_batch)),  # one random op of 14 on each photo (issue 29)
 }
 
 if __name__ == "__main__":

@@ -231,10 +231,10 @@ if q5:
 # with four networks (the most that fit in 20 MiB, at four times the training time) against 0.959 / 0.948 with one,
 # and that is an upper bound, since each network saw some of the photo's shoot-mates as another partition grouped
 # them. Alternatives measured and not kept (wider or deeper blocks, squeeze-and-excitation, SGD, other learning rates,
-# larger inputs, photos fed at another size than trained on, larger crops, more test-time views, two
-# networks trained for half as long and averaged, a moving average of the weights or one over the run's second half or
-# at a higher rate, more erasing, stronger weight decay, mixing feature statistics between photos, normalising by the
-# test batch's statistics) moved the held-out accuracy by no more than a split's scatter, or lost.
+# larger inputs, photos fed at another size than trained on, larger crops, more test-time views, two networks trained
+# for half as long and averaged, a moving average of the weights or one over the run's second half or at a higher
+# rate, more erasing, TrivialAugment, stronger weight decay, mixing feature statistics between photos, normalising by
+# the test batch's statistics) moved the held-out accuracy by no more than a split's scatter, or lost.
 
 # %% [markdown]
 # ## Question 6
