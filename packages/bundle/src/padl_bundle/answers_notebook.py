@@ -222,19 +222,20 @@ if q5:
 # another machine, the recipe gave 0.957 ± 0.012 / 0.950 ± 0.015, single hold-outs moving by up to 1.8 points: over
 # both trainings, 0.957 ± 0.009 / 0.952 ± 0.013. The recipe now holds the learning rate at a quarter of its peak over
 # the run's last quarter and ships the mean of the weights over it (stochastic weight averaging): 0.958 ± 0.009 /
-# 0.957 ± 0.010 over the same five hold-outs, a gain within one training's noise that costs nothing. `predict_class.py`
-# then averages each photo's class probabilities with its mirror image's: 0.963 ± 0.009 / 0.957 ± 0.009 there. Five
-# other partitions of the photos into shoots and folds, never used to choose anything, give the recipe 0.959 ± 0.011
-# clean and 0.952 ± 0.013 distorted over their 25 hold-outs: the best forecast here, on the distorted goal and a point
-# short of the clean one, and still an upper bound on new photos. More compute would not close that point: scoring
-# each photo with one network of each of those five partitions that held it out, softmax averaged, gives 0.963 / 0.952
-# with four networks (the most that fit in 20 MiB, at four times the training time) against 0.959 / 0.948 with one,
-# and that is an upper bound, since each network saw some of the photo's shoot-mates as another partition grouped
-# them. Alternatives measured and not kept (wider or deeper blocks, squeeze-and-excitation, SGD, other learning rates,
-# larger inputs, photos fed at another size than trained on, larger crops, more test-time views, two networks trained
-# for half as long and averaged, a moving average of the weights or one over the run's second half or at a higher
-# rate, more erasing, TrivialAugment, stronger weight decay, mixing feature statistics between photos, normalising by
-# the test batch's statistics) moved the held-out accuracy by no more than a split's scatter, or lost.
+# 0.957 ± 0.010 over the same five hold-outs, a gain within one training's noise that costs nothing.
+# `predict_class.py` then averages each photo's class probabilities with its mirror image's: 0.963 ± 0.009 / 0.957 ±
+# 0.009 there. Five other partitions of the photos into shoots and folds, never used to choose anything, give the
+# recipe 0.959 ± 0.011 clean and 0.952 ± 0.013 distorted over their 25 hold-outs: the best forecast here, on the
+# distorted goal and a point short of the clean one, and still an upper bound on new photos. More compute would not
+# close that point: scoring each photo with one network of each of those five partitions that held it out, softmax
+# averaged, gives 0.963 / 0.952 with four networks (the most that fit in 20 MiB, at four times the training time)
+# against 0.959 / 0.948 with one (the distractors drawn anew), and that is an upper bound, since each network saw some
+# of the photo's shoot-mates as another partition grouped them. Alternatives measured and not kept (wider or deeper
+# blocks, squeeze-and-excitation, SGD, other learning rates, larger inputs, photos fed at another size than trained
+# on, larger crops, more test-time views, two networks trained for half as long and averaged, a moving average of the
+# weights or one over the run's second half or at a higher rate, more erasing, TrivialAugment, stronger weight decay,
+# mixing feature statistics between photos, normalising by the test batch's statistics) moved the held-out accuracy by
+# no more than a split's scatter, or lost.
 
 # %% [markdown]
 # ## Question 6
