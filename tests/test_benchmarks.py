@@ -210,8 +210,9 @@ def test_a_partition_ensemble_scores_each_photo_by_the_fold_networks_that_held_i
 
 def test_an_ensemble_averages_its_members_softmax_and_every_choice_of_them_is_scored():
     labels = np.array([0, 1])
-    sure, unsure = np.array([[0.9, 0.1, 0.0], [0.6, 0.4, 0.0]]), np.array([[0.4, 0.6, 0.0], [0.0, 1.0, 0.0]])
-    summary = q5_partition_ensemble.ensembles([{"accuracy": sure}, {"accuracy": unsure}], labels)
+    # each member gets one photo right, and is surer where it is right than where it is wrong
+    first, second = np.array([[0.9, 0.1, 0.0], [0.6, 0.4, 0.0]]), np.array([[0.4, 0.6, 0.0], [0.0, 1.0, 0.0]])
+    summary = q5_partition_ensemble.ensembles([{"accuracy": first}, {"accuracy": second}], labels)
     assert summary["accuracy_1"] == {"mean": 0.5, "min": 0.5, "max": 0.5}
     assert summary["accuracy_2"] == {"mean": 1.0, "min": 1.0, "max": 1.0}  # the average gets both right
 
