@@ -37,10 +37,10 @@ def held_out_probabilities(config: training.TrainConfig, images: torch.Tensor, l
     out, each photo's fold and its shoot."""
     probabilities = {view: np.zeros((len(labels), len(CLASSES))) for view in views}
     fold_of = np.full(len(labels), -1)
-    folds = round(1 / config.val_fraction)
-    for fold in range(folds):
+    shoot_of, _, _ = training.split(config, images, labels)  # the shoots are the partition's, whichever fold
+    for fold in range(round(1 / config.val_fraction)):
         fold_config = dataclasses.replace(config, fold=fold)
-        shoot_of, _, val_rows = training.split(fold_config, images, labels)
+        _, val_rows = training.split_rows(labels, shoot_of, fold_config)
         fold_of[val_rows] = fold
         with deliverable_of(fold_run(fold_config, None).info.run_id) as folder:
             model = load(folder / GRADED.weights)
