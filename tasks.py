@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -112,7 +113,7 @@ def _run_module(module: str, *args: str, seed: int = 0) -> dict:
 
 
 def _quote(value: str) -> str:
-    return "'" + str(value).replace("'", "'\\''") + "'"
+    return shlex.quote(str(value))
 
 
 @task(help={"force": "reinstall even when nothing changed"})
@@ -135,26 +136,44 @@ def setup(c, force=False):
     print(f"setup: installed into {VENV}")
 
 
+SET_HELP = ("change one setting of the recipe, KEY=VALUE, where KEY is a field of the question's TrainConfig "
+            "(e.g. --set lr=1e-3 --set epochs=60); repeat for more; a bad key lists the valid ones")
+
+
+def _questions_with_folds(q: str, task_name: str) -> str:
+    if q in ("1", "2", "3"):
+        return q
+    if q not in ("4", "5", "6"):
+        raise Exit(f"--q must be one of 1-6 for {task_name}, got {q!r}", code=2)
+    return q
+
+
 @task(
+    auto_shortflags=False,  # `-h` is help, never a flag of train's
+    iterable=["set"],
     help={
         "q": "question 1-6, or all (the default: every question in turn)",
         "data": "a data file or a folder holding the question's files (default: $PADL_DATA_DIR, data/, stand-ins)",
         "seed": "random seed, a whole number (default 0); the same seed gives the same numbers",
         "fast": "a quick, smaller run (questions 4-6)",
         "epochs": "override the number of training epochs (questions 4-6)",
-        "holdout": "questions 5 and 6: hold photos (faces) out and score them, a split run that measures the recipe, "
-                   "instead of training the model to hand in on every example",
+        "set": SET_HELP,
+        "holdout": "questions 4-6: only the split run that measures the recipe on held-out examples, not the model to "
+                   "hand in (which `train` fits on every example after that split run)",
     }
 )
-def train(c, q="all", data=None, seed="0", fast=False, epochs=None, holdout=False):
-    """Train question N, or with no --q every question in turn; log to MLflow, write the deliverables to hand in
-    (questions 5 and 6: trained on every example; --holdout measures the recipe on held-out examples instead).
+def train(c, q="all", data=None, seed="0", fast=False, epochs=None, set=None, holdout=False):  # noqa: A002
+    """Train question N, or with no --q every question in turn; log to MLflow, write the deliverables to hand in.
 
-    The last line printed is the metrics as JSON. Ctrl-C (or SIGTERM) ends the run as KILLED, keeps the
-    earlier outputs and exits 130 (143)."""
+    Questions 4-6 first measure the recipe on held-out examples (a split run), then fit the model to hand in on
+    every example. `--set KEY=VALUE` changes a setting of the recipe (the run's name and params say which). The
+    last line printed is the metrics as JSON. Ctrl-C (or SIGTERM) ends the run as KILLED, keeps the earlier outputs
+    and exits 130 (143)."""
     questions = _questions(q)
-    if holdout and questions not in (["5"], ["6"]):
-        raise Exit(f"--holdout applies to questions 5 and 6 only, got --q {q}", code=2)
+    if holdout and questions not in (["4"], ["5"], ["6"]):
+        raise Exit(f"--holdout applies to questions 4-6 only, got --q {q}", code=2)
+    if set and len(questions) > 1:
+        raise Exit("--set applies to one question at a time: add --q N", code=2)
     seed = _whole_number("--seed", seed, minimum=0)
     epochs = None if epochs is None else _whole_number("--epochs", epochs, minimum=1)
     for flag, given in (("--fast", fast), ("--epochs", epochs is not None)):
@@ -168,11 +187,65 @@ def train(c, q="all", data=None, seed="0", fast=False, epochs=None, holdout=Fals
         args.append("--fast")
     if epochs is not None:
         args += ["--epochs", str(epochs)]
+    for pair in set or []:
+        args += ["--set", pair]
     if holdout:
         args.append("--holdout")
     results = {f"q{n}": _run_module(QUESTIONS[n], *args, seed=seed) for n in questions}
     if len(questions) > 1:
         print(json.dumps(results))
+
+
+EXPERIMENT_HELP = {
+    "data": "a data folder or file (default: $PADL_DATA_DIR, data/, stand-ins)",
+    "seeds": "partitions into folds, e.g. 1-5 or 0,3 (default 0)",
+    "folds": "only these folds, e.g. 0-1 or 0,2 (default: every fold)",
+    "workers": "runs at a time on this machine, each with its share of the cores, through Ray (default 1: one run "
+               "at a time with every core, no Ray)",
+    "address": "join a running Ray cluster (auto, or ray://HOST:PORT) and run the folds there; its workers log to "
+               "$MLFLOW_TRACKING_URI, which must then be an MLflow server they reach",
+    "report": "print the latest table of this question from the store, training nothing",
+}
+
+
+def _experiment(kind: str, q: str, set, seeds: str, folds, holdout: bool, data, workers, address, report) -> None:
+    q = _questions_with_folds(q, kind)
+    workers = _whole_number("--workers", workers, minimum=1)
+    _require_venv()
+    flags = [f"--set {_quote(pair)}" for pair in set or []] + [f"--seeds {seeds}"] * (seeds != "0")
+    flags += [f"--folds {folds}"] * bool(folds) + ["--holdout"] * holdout + [f"--data {_quote(data)}"] * bool(data)
+    args = [kind, QUESTIONS[q], "--seeds", seeds, "--workers", str(workers),
+            "--command", " ".join([f"invoke {kind} --q {q}", *flags])]
+    args += [argument for pair in set or [] for argument in ("--set", pair)]
+    args += ["--folds", folds] if folds else []
+    args += ["--holdout"] if holdout else []
+    args += ["--data", data] if data else []
+    args += ["--address", address] if address else []
+    args += ["--report"] if report else []
+    _run_module("padl_shared.experiments", *args)
+
+
+@task(auto_shortflags=False, iterable=["set"],
+      help={"q": "question 4, 5 or 6 (questions 1-3 say how their train validates)", "set": SET_HELP,
+            **EXPERIMENT_HELP})
+def cv(c, q, set=None, seeds="0", folds=None, data=None, workers="1", address=None, report=False):  # noqa: A002
+    """Measure a recipe by its question's grouped hold-out: shoots (question 5), people (6) or rows (4) kept on
+    one side, every fold of each seed's partition trained and scored. One parent MLflow run (experiment
+    qN_..._cv) with a child run per fold; prints each fold, the mean ± sd, and the command that reproduces it."""
+    _experiment("cv", q, set, seeds, folds, False, data, workers, address, report)
+
+
+@task(auto_shortflags=False, iterable=["set"],
+      help={"q": "question 4, 5 or 6", "set": "a setting and its values, KEY=V1,V2 (repeat for a grid: every "
+            "combination is a point)", "holdout": "measure each point by one split run (fold 0) instead of every "
+            "fold", **EXPERIMENT_HELP})
+def sweep(c, q, set=None, seeds="0", folds=None, holdout=False, data=None, workers="1", address=None,  # noqa: A002
+          report=False):
+    """Compare settings side by side: every point of the grid (and the recipe) measured as `cv` measures it, as
+    child runs of one parent; prints each point's mean ± sd and its paired difference from the recipe's folds."""
+    if not set and not report:
+        raise Exit("sweep needs at least one --set KEY=V1,V2", code=2)
+    _experiment("sweep", q, set, seeds, folds, holdout, data, workers, address, report)
 
 
 @task(help={"q": "question 1-6", "data": "unseen data: a file, or a folder holding the question's files "

@@ -3,7 +3,8 @@
 import pytest
 from padl_shared.contract import run_deliverable
 from padl_shared.tracking import tracked_run
-from q6_compression.train import TrainConfig, load, train
+from q6_compression.data import load_faces
+from q6_compression.train import TrainConfig, train
 
 SCRIPT = """
 import torch
@@ -58,7 +59,7 @@ def deliverable(faces, store):
     folder.mkdir()
     config = TrainConfig(width=4, details=8, epochs=1, batch_size=8, unseen_people=1, seen_fraction=0.2, other_camera=0)
     with tracked_run("q6_test", "t", 0, config, {"faces": faces}):
-        train(config, load(config, faces, None), folder)
+        train(config, load_faces(faces), folder)
     return folder
 
 

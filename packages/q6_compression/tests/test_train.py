@@ -7,9 +7,10 @@ import torch.nn.functional as F
 from padl_shared.contract import import_deliverable
 from padl_shared.metrics import ssim_per_image
 from padl_shared.tracking import tracked_run
+from q6_compression.data import load_faces
 from q6_compression.deliverable import compress_images
 from q6_compression.deliverable.compress_images import FaceCodec, refine
-from q6_compression.train import TrainConfig, codec_loss, load, random_warp, split, train
+from q6_compression.train import TrainConfig, codec_loss, random_warp, split, train
 
 TINY = dict(width=4, details=8, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1,
             other_camera=3)
@@ -137,14 +138,14 @@ def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
     output.mkdir()
     config = TrainConfig(**TINY)
     with tracked_run("q6_test", "t", 0, config, {"faces": faces}) as run:
-        metrics = train(config, load(config, faces, None), output)
+        metrics = train(config, load_faces(faces), output)
     assert metrics["n_unseen"] == 6 and metrics["n_train"] + metrics["n_seen"] == 18
     assert metrics["n_other_camera"] == 3
     for held_out in ("seen", "unseen", "other_camera"):
         assert 0 < metrics[f"pca_ssim_{held_out}"] <= 1 and 0 < metrics[f"thumbnail_ssim_{held_out}"] <= 1
         assert metrics[f"ssim_{held_out}"] >= metrics[f"encoder_only_ssim_{held_out}"]
         assert 0 <= metrics[f"fallback_share_{held_out}"] <= 1
-    images, names = load(config, faces, None)  # the seen people's score is the grader's, of the file written
+    images, names = load_faces(faces)  # the seen people's score is the grader's, of the file written
     seen = images[split(config, names)["seen"]].float() / 255
     codec = import_deliverable(output / "compress_images.py")
     graded = ssim_per_image(seen.numpy(), codec.decode(codec.encode(seen)).numpy()).mean()
@@ -169,7 +170,7 @@ def test_training_lowers_the_loss(faces, store):
     output.mkdir()
     config = TrainConfig(**{**TINY, "epochs": 6})
     with tracked_run("q6_test", "t", 0, config, {"faces": faces}) as run:
-        train(config, load(config, faces, None), output)
+        train(config, load_faces(faces), output)
     losses = [m.value for m in mlflow.tracking.MlflowClient().get_metric_history(run.info.run_id, "train_loss")]
     assert losses[-1] < losses[0]
 
@@ -180,11 +181,11 @@ def test_a_refit_trains_on_every_face_for_the_split_runs_steps(faces, store):
     for name in ("before", "split", "after"):
         (store / name).mkdir()
     with tracked_run("q6_test", "refit before any split run", 0, refit_config, {"faces": faces}) as before:
-        train(refit_config, load(refit_config, faces, None), store / "before")
+        train(refit_config, load_faces(faces), store / "before")
     with tracked_run("q6_test", "split", 0, split_config, {"faces": faces}) as split:
-        split_metrics = train(split_config, load(split_config, faces, None), store / "split")
+        split_metrics = train(split_config, load_faces(faces), store / "split")
     with tracked_run("q6_test", "refit", 0, refit_config, {"faces": faces}) as after:
-        metrics = train(refit_config, load(refit_config, faces, None), store / "after")
+        metrics = train(refit_config, load_faces(faces), store / "after")
 
     assert split_metrics["n_train"] == 14
     assert metrics["n_train"] == 24 and metrics["n_seen"] == metrics["n_unseen"] == 0 and "ssim_seen" not in metrics
@@ -206,7 +207,7 @@ def test_a_run_averaging_its_tail_ships_the_average(faces, store, tail_averages)
     config = TrainConfig(**{**TINY, "epochs": 4}, average_from=0.5)
     (store / "out").mkdir()
     with tracked_run("q6_test", "averaged", 0, config, {"faces": faces}):
-        train(config, load(config, faces, None), store / "out")
+        train(config, load_faces(faces), store / "out")
     shipped = torch.load(store / "out" / "compress_images_weights.pt", weights_only=True)["state"]
     assert tail_averages[0].n_averaged > 1  # the half of the run's steps after the first half
     assert all(torch.equal(value, tail_averages[0].module.state_dict()[name].half()) for name, value in shipped.items()

@@ -28,20 +28,27 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
-def apply_train_options(config, args: argparse.Namespace, fast: dict[str, Any]):
-    """A copy of the ``config`` dataclass with the train command's options applied: ``--fast`` sets the
-    question's ``fast`` fields, then ``--epochs N`` sets ``epochs``."""
-    if args.fast:
+def train_config(config_type, args: argparse.Namespace, fast: dict[str, Any] | None = None):
+    """The question's ``config_type`` (its ``TrainConfig``) as the train command's options make it: ``--data`` and
+    ``--seed``; ``--holdout`` (a split run, where the recipe refits); ``--fast`` sets the question's ``fast``
+    fields, ``--epochs N`` sets ``epochs``, then each ``--set key=value``. A bad ``--set`` raises DataError."""
+    from padl_shared.settings import parse_overrides
+
+    overrides = parse_overrides(config_type, args.set, config_type.__module__.split(".")[0])
+    config = config_type(data=args.data, seed=args.seed)
+    if "refit" in {field.name for field in dataclasses.fields(config_type)}:
+        config = dataclasses.replace(config, refit=not getattr(args, "holdout", False))
+    if args.fast and fast:
         config = dataclasses.replace(config, **fast)
     if args.epochs is not None:
         config = dataclasses.replace(config, epochs=args.epochs)
-    return config
+    return dataclasses.replace(config, **overrides)
 
 
 def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[argparse.Namespace], dict],
             argv: list[str] | None = None, holdout: bool = False) -> int:
-    """``holdout``: the question's train command takes ``--holdout`` (a split run that measures the recipe on
-    held-out examples, instead of the model to hand in, trained on every example)."""
+    """``holdout``: the question's train command takes ``--holdout`` (only the split run that measures the recipe
+    on held-out examples, not the model to hand in, trained on every example)."""
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
     train_args = commands.add_parser("train")
@@ -49,6 +56,8 @@ def run_cli(train: Callable[[argparse.Namespace], dict], evaluate: Callable[[arg
     train_args.add_argument("--seed", type=int, default=0)
     train_args.add_argument("--fast", action="store_true", help="a quick, smaller run")
     train_args.add_argument("--epochs", type=_at_least_one, default=None)
+    train_args.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                            help="change one setting of the recipe (a field of TrainConfig); repeat for more")
     if holdout:
         train_args.add_argument("--holdout", action="store_true",
                                 help="hold examples out and score them (a split run), instead of training on all")

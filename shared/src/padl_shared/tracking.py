@@ -16,11 +16,15 @@ from typing import Any
 from padl_shared.errors import DataError, Interrupted
 from padl_shared.paths import repo_root, sha256_of
 from padl_shared.processes import process_gone, this_process
+from padl_shared.settings import changed_settings, describe
 
 TRACKING_ENV = "MLFLOW_TRACKING_URI"
 DELIVERABLE_ARTIFACTS = "deliverable"  # every run logs the folder it wrote to outputs/ under this path
 PROCESS_TAG = "padl.process"  # host:pid of the process that opened the run, to find runs a SIGKILL left open
 ENDED_BY_TAG = "padl.ended_by"  # why a run ended early
+CHANGED_TAG = "padl.changed"  # the settings a run changed from its recipe's, as `key=value …`
+PARENT_ENV = "PADL_PARENT_RUN"  # set by `invoke cv`/`sweep` for the runs it starts: they become its child runs
+CHILD_ENV = "PADL_CHILD_KEY"  # and each child's point, seed and fold, as the parent names it (tag `padl.child`)
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
@@ -103,13 +107,21 @@ def flatten(params: Mapping[str, Any] | Any, prefix: str = "") -> dict[str, Any]
 @contextlib.contextmanager
 def tracked_run(question: str, run_name: str, seed: int, params: Any, data: Mapping[str, Path],
                 device: str = "cpu") -> Iterator[Any]:
-    """A run of ``question``'s experiment tagged for reproduction; a failing body marks the run FAILED."""
+    """A run of ``question``'s experiment tagged for reproduction; a failing body marks the run FAILED. With
+    ``$PADL_PARENT_RUN`` set (by `invoke cv` or `sweep`), a child run of that run, in its experiment."""
     import mlflow
 
-    experiment_id = use_experiment(question)
-    end_abandoned_runs(question)
+    parent = os.environ.get(PARENT_ENV)
+    if parent:
+        mlflow.set_tracking_uri(tracking_uri())
+        experiment_id = mlflow.get_run(parent).info.experiment_id
+    else:
+        experiment_id = use_experiment(question)
+        end_abandoned_runs(question)
     tags = {"seed": str(seed), "git_commit": git_commit(), "device": device, "question": question,
             PROCESS_TAG: this_process()}
+    if parent:
+        tags |= {"mlflow.parentRunId": parent, "padl.child": os.environ.get(CHILD_ENV, "")}
     for role, path in data.items():
         tags[f"data.{role}.file"] = str(path)
         tags[f"data.{role}.sha256"] = sha256_of(path)
@@ -259,6 +271,7 @@ def train_in_run(question: str, outputs: str, run_name: str, config, data: Mappi
 
     seed_everything(config.seed)
     device = str(select_device(config.device)) if hasattr(config, "device") else "cpu"  # questions 1-3: no torch
+    changed = describe(changed_settings(config))
     metrics: dict = {}
 
     def write(folder: Path) -> None:
@@ -267,7 +280,11 @@ def train_in_run(question: str, outputs: str, run_name: str, config, data: Mappi
         metrics.update(fit(folder))
         mlflow.log_artifacts(str(folder), DELIVERABLE_ARTIFACTS)
 
-    with tracked_run(question, run_name, config.seed, config, data, device=device):
+    with tracked_run(question, f"{run_name} {changed}".strip(), config.seed, config, data, device=device):
+        if changed:
+            import mlflow
+
+            mlflow.set_tag(CHANGED_TAG, changed)
         publish_outputs(outputs, write)
     return metrics
 

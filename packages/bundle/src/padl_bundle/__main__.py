@@ -32,6 +32,8 @@ def main(argv=None) -> int:
         print(f"bundled without: {', '.join(result['missing'])}", file=sys.stderr)
     for note in result.get("notes", []):
         print(f"note: {note}", file=sys.stderr)
+    for warning in result.get("warnings", []):
+        print(f"WARNING: {warning}", file=sys.stderr)
     print_json(result)
     return 0
 

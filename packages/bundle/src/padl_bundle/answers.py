@@ -16,6 +16,8 @@ SOURCE = Path(__file__).with_name("answers_notebook.py")
 NOTEBOOK = "padl-answers.ipynb"
 PDF = "padl-answers.pdf"
 RUNS = "runs.json"
+SAMPLES = "samples.pt"
+HIDDEN = "hide-input"  # a cell tag: the PDF prints the cell's output, not its code
 
 
 def _record(run, figures: Path, staging: Path) -> dict:
@@ -24,9 +26,27 @@ def _record(run, figures: Path, staging: Path) -> dict:
             "tags": {name: value for name, value in run.data.tags.items() if not name.startswith("mlflow.")}}
 
 
+def recipe_cv(question: str) -> dict | None:
+    """The newest finished `invoke cv` of ``question``'s recipe (nothing changed) in the store: its pooled metrics,
+    fold count and command; None when there is none."""
+    import mlflow
+    from padl_shared.experiments import EXPERIMENT_SUFFIX, RECIPE
+
+    experiment = mlflow.get_experiment_by_name(question + EXPERIMENT_SUFFIX)
+    runs = [] if experiment is None else mlflow.search_runs(
+        [experiment.experiment_id], filter_string="tags.`padl.kind` = 'cv' and attributes.status = 'FINISHED'",
+        order_by=["attributes.start_time DESC"], output_format="list")
+    for run in runs:
+        children = json.loads(run.data.tags["padl.children"])
+        if all(key.startswith(RECIPE + " | ") for key in children):
+            return {"run_id": run.info.run_id, "metrics": run.data.metrics, "folds": len(children),
+                    "command": run.data.tags["padl.command"]}
+    return None
+
+
 def write_runs(staging: Path, runs: dict) -> Path:
-    """``runs.json``: each shipped run's metrics, parameters, tags and figure folder, and its split run's for a
-    refit, as the notebook reads them."""
+    """``runs.json``: each shipped run's metrics, parameters, tags and figure folder; for a refit, its split run's
+    (``validated_by``); and the newest `invoke cv` of the recipe where the store has one (``cv``)."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
@@ -38,8 +58,12 @@ def write_runs(staging: Path, runs: dict) -> Path:
             try:
                 split_run = mlflow.get_run(run.data.tags["validated_by"])
             except MlflowException:
-                continue
-            records[question]["validated_by"] = _record(split_run, folder / "validated_by" / "figures", staging)
+                split_run = None
+            if split_run is not None:
+                records[question]["validated_by"] = _record(split_run, folder / "validated_by" / "figures", staging)
+        cv = recipe_cv(question)
+        if cv is not None:
+            records[question]["cv"] = cv
     path = staging / RUNS
     path.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
     return path
@@ -64,8 +88,8 @@ def execute(staging: Path) -> Path:
 
 def _for_print(notebook):
     """A copy for pandoc: each code cell's Markdown and image outputs become Markdown cells after it, in their order
-    (pandoc prints a code cell's Markdown output as nothing), the setup cell's code is left out, and the title, which
-    the PDF's title block carries, goes."""
+    (pandoc prints a code cell's Markdown output as nothing), the code of cells tagged ``hide-input`` (those that
+    only compose text) is left out, and the title, which the PDF's title block carries, goes."""
     import copy
 
     import nbformat
@@ -78,7 +102,7 @@ def _for_print(notebook):
         if cell.cell_type != "code":
             cells.append(cell)
             continue
-        shown = [] if "setup" in cell.metadata.get("tags", []) else [cell]
+        shown = [] if HIDDEN in cell.metadata.get("tags", []) else [cell]
         kept = []
         for index, output in enumerate(cell.get("outputs", [])):
             data = output.get("data", {})
@@ -120,9 +144,52 @@ def render_pdf(notebook_path: Path, title_lines: list[str]) -> Path:
     return pdf
 
 
+def write_samples(staging: Path) -> Path | None:
+    """``samples.pt``: a few examples from the data folder for the notebook's calls to the graded files (people's
+    measurements with their waist, two photos of each class with their labels, faces of six people); None when
+    the data folder has none of them."""
+    import numpy as np
+    import torch
+    from padl_shared.errors import DataError
+    from padl_shared.paths import resolve_data
+
+    samples = {}
+    try:
+        from q4_waist.data import DEFAULT_FILE, load_measurements
+
+        x, y, _ = load_measurements(resolve_data(DEFAULT_FILE))
+        samples["measurements"], samples["waist"] = torch.tensor(x[:8]), torch.tensor(y[:8])
+    except DataError:
+        pass
+    try:
+        from q5_garments.data import DEFAULT_FOLDER, class_files, decode
+
+        files = class_files(resolve_data(DEFAULT_FOLDER))
+        chosen = [[f for f in files if f[1] == label][index] for label in range(3) for index in (0, -1)]
+        samples["garments"] = torch.from_numpy(np.stack([decode(path, 256) for path, _ in chosen]))
+        samples["garment_labels"] = torch.tensor([label for _, label in chosen])
+    except (DataError, IndexError):
+        pass
+    try:
+        from q6_compression.data import DEFAULT_FOLDER as FACES
+        from q6_compression.data import decode_images, image_files, person_of
+
+        first_of_person = {}
+        for path in image_files(resolve_data(FACES)):
+            first_of_person.setdefault(person_of(path.name), path)
+        samples["faces"] = decode_images(list(first_of_person.values())[::5][:6])
+    except DataError:
+        pass
+    if not samples:
+        return None
+    torch.save(samples, staging / SAMPLES)
+    return staging / SAMPLES
+
+
 def write(staging: Path, runs: dict, commit: str) -> list[Path]:
-    """``runs.json``, the executed notebook and its PDF, in the bundle folder."""
+    """``runs.json``, the data samples, the executed notebook and its PDF, in the bundle folder."""
     write_runs(staging, runs)
+    write_samples(staging)
     notebook = execute(staging)
     title = [f"commit {commit[:12]}"] + [f"{question} run {run.info.run_id[:8]}" for question, run in runs.items()]
     return [staging / RUNS, notebook, render_pdf(notebook, title)]

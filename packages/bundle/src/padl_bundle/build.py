@@ -82,6 +82,17 @@ def notes_on(question: str, run) -> list[str]:
     return notes
 
 
+def unmeasured(question: str, run) -> str | None:
+    """A warning when the run shipped for ``question`` is a refit on every example whose recipe no split run in
+    the store measured: the hand-in would then have no estimate for it."""
+    if run.data.params.get("refit") != "True" or "validated_by" in run.data.tags or question == "q4_waist":
+        return None
+    number = question[1]
+    return (f"{question}: the model handed in (run {run.info.run_id}) has no measurement of its recipe on held-out "
+            f"data in this store; `invoke train --q {number}` measures it before refitting, or `invoke cv --q "
+            f"{number}`; then `invoke bundle` again")
+
+
 def check_result_file(path: Path) -> int:
     """Row K lists K first, then every node exactly once; rows in numeric node order. The node count."""
     rows = [line.split() for line in path.read_text().splitlines()]
@@ -192,7 +203,8 @@ def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
             raise BundleError("; ".join(failures))
         created = max(run.info.end_time for run in runs.values()) if runs else 0
         notes = [note for question, run in runs.items() for note in notes_on(question, run)]
-        report.write(staging, runs, missing, notes)
+        warnings = [warning for question, run in runs.items() if (warning := unmeasured(question, run))]
+        report.write(staging, runs, missing, notes, warnings)
         answers.write(staging, runs, git_commit())
         manifest = {
             "deliverables": deliverables,
@@ -201,6 +213,7 @@ def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
             "runs": {question: run.info.run_id for question, run in runs.items()},
             "missing": missing,
             "notes": notes,
+            "warnings": warnings,
             "git_commit": git_commit(),
             "created": datetime.datetime.fromtimestamp(created / 1000, datetime.UTC).isoformat(),
         }
@@ -208,4 +221,4 @@ def build(allow_partial: bool = False, destination: Path | None = None) -> dict:
         destination.parent.mkdir(parents=True, exist_ok=True)
         write_zip(staging, destination)
     return {"bundle": str(destination), "bytes": destination.stat().st_size, "deliverables": sorted(deliverables),
-            "missing": missing, "notes": notes}
+            "missing": missing, "notes": notes, "warnings": warnings}

@@ -64,10 +64,13 @@ def section(question: str, run, staging: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(staging: Path, runs: dict, missing: list[str], notes: list[str]) -> Path:
-    parts = ["# PADL submission report", "",
-             "Generated from the latest finished MLflow run of each question. Metrics named `baseline_*`, "
-             "`pca_*`, `thumbnail_*` or `*_unscaled` are the baselines scored in the same run on the same data.", ""]
+def write(staging: Path, runs: dict, missing: list[str], notes: list[str], warnings: list[str]) -> Path:
+    parts = ["# PADL submission report", ""]
+    if warnings:
+        parts += ["## WARNING: a model handed in has no measurement", "", *(f"- **{warning}.**" for warning in warnings),
+                  ""]
+    parts += ["Generated from the latest finished MLflow run of each question. Metrics named `baseline_*`, "
+              "`pca_*`, `thumbnail_*` or `*_unscaled` are the baselines scored in the same run on the same data.", ""]
     if missing:
         parts += [f"Not included (no finished run): {', '.join(missing)}.", ""]
     if notes:

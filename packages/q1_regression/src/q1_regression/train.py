@@ -17,6 +17,8 @@ from q1_regression import model as models
 from q1_regression.data import PART_FILES, load_xy
 
 QUESTION = "q1_regression"
+VALIDATION = ("`invoke train --q 1` already cross-validates: each part's choice and its R² come from 5-fold CV "
+              "(TrainConfig.cv_folds); `--seed` draws other folds")
 
 
 @dataclasses.dataclass
@@ -194,13 +196,14 @@ def train(config: TrainConfig, files: dict[str, Path], output: Path | None = Non
 
 def run_training(args) -> dict:
     """The `train` command: resolve and validate the files, then fit inside a tagged MLflow run."""
+    from padl_shared.cli import train_config
     from padl_shared.errors import DataError
     from padl_shared.paths import resolve_data
     from padl_shared.tracking import train_in_run
 
     if args.data and Path(args.data).is_file():
         raise DataError(f"--data {args.data}: question 1 needs a folder holding {', '.join(PART_FILES.values())}")
-    config = TrainConfig(data=args.data, seed=args.seed)
+    config = train_config(TrainConfig, args)
     files = {part: resolve_data(name, config.data) for part, name in PART_FILES.items()}
     for path in files.values():
         load_xy(path)  # fail on bad input before a run or an output is touched

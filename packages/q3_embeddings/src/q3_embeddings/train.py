@@ -15,6 +15,8 @@ from q3_embeddings import model as models
 from q3_embeddings.data import DEFAULT_FILE, RESULT_FILE, load_walks, node_order
 
 QUESTION = "q3_embeddings"
+VALIDATION = ("`invoke train --q 3` chooses its settings on 20 % of the walks held out and checks two seeds agree, "
+              "then refits on every walk: a deterministic fit for a seed")
 
 
 @dataclasses.dataclass
@@ -130,10 +132,11 @@ def similarity_table(query_node: str, similarities: dict[str, float]) -> str:
 
 def run_training(args) -> dict:
     """The `train` command: validate the walks, choose and fit inside a tagged run, print part (a)."""
+    from padl_shared.cli import train_config
     from padl_shared.paths import output_dir, resolve_data
     from padl_shared.tracking import train_in_run
 
-    config = TrainConfig(data=args.data, seed=args.seed)
+    config = train_config(TrainConfig, args)
     path = resolve_data(DEFAULT_FILE, config.data)
     check_query_nodes(config, node_order(load_walks(path)), path.name)  # fail before a run is opened
     metrics = train_in_run(QUESTION, "q3", f"q3 {path.name} seed={config.seed}", config, {"walks": path},

@@ -5,4 +5,4 @@ from padl_shared.cli import run_cli
 from q4_waist.evaluate import run_evaluation
 from q4_waist.train import run_training
 
-raise SystemExit(run_cli(run_training, run_evaluation))
+raise SystemExit(run_cli(run_training, run_evaluation, holdout=True))

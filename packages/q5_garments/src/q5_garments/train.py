@@ -24,6 +24,7 @@ from q5_garments.deliverable import GRADED
 from q5_garments.deliverable.predict_class import GarmentNet, class_probabilities, resize
 
 QUESTION = "q5_garments"
+MEASURED = ("accuracy", "accuracy_distorted")  # what `invoke cv --q 5` reports, fold by fold
 
 
 @dataclasses.dataclass
@@ -44,10 +45,9 @@ class TrainConfig:
     recolour_share: float = 0.2  # photos with their RGB channels reordered, and photos with a rectangle of noise
     erase_share: float = 0.5  # over 2-20 % of them (random erasing): another shoot's colours, and what it hides
     val_fraction: float = 0.2  # held out, whole shoots, stratified by class; scored clean and with distractors
-    fold: int = 0  # which of the 1/val_fraction folds is held out (benchmarks/q5_grouped_cv.py runs them all)
+    fold: int = 0  # which of the 1/val_fraction folds is held out (`invoke cv --q 5` runs them all)
     photos_per_shoot: int = 20  # shoots are found as clusters of about this many photos (see data.shoots)
     eval_every: int = 5  # the held-out check for the curves, every few epochs and on the last
-    limit_per_class: int | None = None  # quick runs and tests
     device: str | None = None
     refit: bool = False  # train on every photo (nothing held out) for the split run's optimiser steps: the model to
     #                      hand in, what `invoke train --q 5` trains (`--holdout`: the split run, this False)
@@ -64,12 +64,6 @@ class Pieces:
     augment: Callable = augment_batch  # (uint8 photos, generator, side, erase share, recolour share) → inputs in [0, 1]
     network: Callable = GarmentNet  # (width, resolution) → the network
     optimiser: Callable = adamw  # (parameters, lr, weight_decay) → the optimiser
-
-
-def load(config: TrainConfig, folder: Path, cache_dir: Path | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The photos as uint8 N×3×256×256 and their labels (``limit_per_class`` of each, for quick runs), decoded and
-    validated."""
-    return load_folder(folder, limit_per_class=config.limit_per_class, cache_dir=cache_dir)
 
 
 def memory_layout(width: int) -> torch.memory_format:
@@ -89,6 +83,11 @@ def predict_probabilities(model: GarmentNet, images: torch.Tensor, device, batch
 def _accuracy_by_class(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     return {str(label): float(np.mean(predicted[truth == label] == label)) for label in range(len(CLASSES))
             if np.any(truth == label)}
+
+
+def fold_count(config: TrainConfig) -> int:
+    """The folds of `invoke cv --q 5`: 1/``val_fraction`` of them, whole shoots each."""
+    return round(1 / config.val_fraction)
 
 
 def shoot_count(config: TrainConfig, photos: int) -> int:
@@ -275,15 +274,23 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
 
 
 def run_training(args) -> dict:
-    """The `train` command: load and validate the photos once, then train inside a tagged MLflow run."""
-    from padl_shared.cli import apply_train_options
+    """The `train` command: load and validate the photos once, then, inside tagged MLflow runs, the split run that
+    measures the recipe on held-out shoots and the refit on every photo that is handed in (``--holdout``: the
+    split run alone). The refit's metrics, with the split run's under ``split_run``."""
+    from padl_shared.cli import train_config
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
 
-    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=not args.holdout), args,
-                                 fast={"epochs": 3, "width": 16, "resolution": 64})
+    config = train_config(TrainConfig, args, fast={"epochs": 3, "width": 16, "resolution": 64})
     folder = resolve_data(DEFAULT_FOLDER, config.data)
-    garments = load(config, folder, repo_root() / ".cache")  # bad input fails here, before a run or an output exists
-    name = f"q5 cnn w{config.width} r{config.resolution} e{epochs_to_run(config)} seed={config.seed}"
-    return train_in_run(QUESTION, "q5", name + (" refit on every photo" if config.refit else ""), config,
-                        {"garments": folder}, lambda output: train(config, garments, output))
+    garments = load_folder(folder, cache_dir=repo_root() / ".cache")  # bad input fails here, before any run
+
+    def run(config: TrainConfig) -> dict:
+        name = f"q5 cnn w{config.width} r{config.resolution} e{epochs_to_run(config)} seed={config.seed}"
+        return train_in_run(QUESTION, "q5", name + (" refit on every photo" if config.refit else ""), config,
+                            {"garments": folder}, lambda output: train(config, garments, output))
+
+    if not config.refit:
+        return run(config)
+    measured = run(dataclasses.replace(config, refit=False))
+    return {**run(config), "split_run": {key: measured[key] for key in ("accuracy", "accuracy_distorted")}}

@@ -79,14 +79,20 @@ def lfw_faces(count: int) -> torch.Tensor:
     return (faces.clamp(0, 1) * 255).round().to(torch.uint8)
 
 
-def split_by_person(names: list[str], unseen_people: int, seen_fraction: float, seed: int) -> dict[str, np.ndarray]:
-    """Indices of: train; other photos of people in train (`seen`); every photo of held-out people (`unseen`)."""
+def split_by_person(names: list[str], unseen_people: int, seen_fraction: float, seed: int,
+                    fold: int = 0) -> dict[str, np.ndarray]:
+    """Indices of: train; other photos of people in train (`seen`); every photo of held-out people (`unseen`).
+    The people, shuffled by ``seed``, fall into folds of ``unseen_people``; fold ``fold`` is held out."""
     people = np.array([person_of(name) for name in names])
     rng = np.random.default_rng(seed)
-    distinct = np.unique(people)
-    if unseen_people >= len(distinct):
-        raise DataError(f"need more than {unseen_people} people to hold some out, got {len(distinct)}")
-    held_out = rng.choice(distinct, size=unseen_people, replace=False)
+    distinct = rng.permutation(np.unique(people))
+    folds = len(distinct) // unseen_people
+    if folds < 2:
+        raise DataError(f"need at least {2 * unseen_people} people to hold {unseen_people} out, got {len(distinct)}")
+    if not 0 <= fold < folds:
+        raise DataError(f"fold must be 0-{folds - 1} ({len(distinct)} people, {unseen_people} held out a fold), "
+                        f"got {fold}")
+    held_out = distinct[fold * unseen_people:(fold + 1) * unseen_people]
     unseen = np.flatnonzero(np.isin(people, held_out))
     rest = rng.permutation(np.flatnonzero(~np.isin(people, held_out)))
     n_seen = max(1, int(round(len(rest) * seen_fraction)))

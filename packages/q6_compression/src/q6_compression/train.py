@@ -17,12 +17,13 @@ from sklearn.decomposition import PCA
 from tqdm.auto import tqdm
 
 from q6_compression import figures
-from q6_compression.data import DEFAULT_FOLDER, lfw_faces, load_faces, person_of, split_by_person
+from q6_compression.data import DEFAULT_FOLDER, image_files, lfw_faces, load_faces, person_of, split_by_person
 from q6_compression.deliverable import GRADED, compress_images
 from q6_compression.deliverable.compress_images import LATENT, FaceCodec, block_means, decode_with, encode_with
 from q6_compression.deliverable.compress_images import ssim_per_image as differentiable_ssim
 
 QUESTION = "q6_compression"
+MEASURED = ("ssim_seen", "ssim_unseen", "ssim_other_camera")  # what `invoke cv --q 6` reports, fold by fold
 
 
 @dataclasses.dataclass
@@ -46,12 +47,12 @@ class TrainConfig:
     #                           early help with unseen people, aligned faces late keep seen ones sharp
     ssim_weight: float = 0.85  # loss = w·(1 − SSIM) + (1 − w)·L1, at the network's half resolution
     ssim_window: int = 4  # the grader's SSIM (uniform window) with a 4×4 window at half resolution, about its 7×7
-    unseen_people: int = 4  # every photo of these people is held out
+    unseen_people: int = 4  # every photo of these people is held out: one fold of the people, shuffled by seed
+    fold: int = 0  # which fold of people is held out (`invoke cv --q 6` runs them all)
     seen_fraction: float = 0.1  # and this share of the other people's photos
     other_camera: int = 100  # also score this many faces from other cameras (scikit-image's LFW sample, at most
     #                          100; 0: none)
     eval_every: int = 10
-    limit: int | None = None  # only the first N images (quick runs and tests)
     device: str | None = None
     refit: bool = False  # train on every face of every person (nothing held out) for the split run's optimiser
     #                      steps: the codec to hand in, what `invoke train --q 6` trains (`--holdout`: this False)
@@ -130,10 +131,12 @@ def baselines(train_images: torch.Tensor, sets: dict[str, torch.Tensor], seed: i
     return scores
 
 
-def load(config: TrainConfig, folder: Path, cache_dir: Path | None) -> tuple[torch.Tensor, list[str]]:
-    """The faces (the first ``limit`` of them, for quick runs) and their file names, decoded and validated."""
-    images, names = load_faces(folder, cache_dir)
-    return (images[: config.limit], names[: config.limit]) if config.limit else (images, names)
+def fold_count(config: TrainConfig) -> int:
+    """The folds of `invoke cv --q 6`: the people of the data folder in groups of ``unseen_people``."""
+    from padl_shared.paths import resolve_data
+
+    people = {person_of(path.name) for path in image_files(resolve_data(DEFAULT_FOLDER, config.data))}
+    return len(people) // config.unseen_people
 
 
 def split(config: TrainConfig, names: list[str]) -> dict[str, np.ndarray]:
@@ -141,7 +144,7 @@ def split(config: TrainConfig, names: list[str]) -> dict[str, np.ndarray]:
     if config.refit:
         every = np.arange(len(names))
         return {"train": every, "seen": every[:0], "unseen": every[:0]}
-    return split_by_person(names, config.unseen_people, config.seen_fraction, config.seed)
+    return split_by_person(names, config.unseen_people, config.seen_fraction, config.seed, config.fold)
 
 
 def epochs_to_run(config: TrainConfig, names: list[str]) -> int:
@@ -149,7 +152,8 @@ def epochs_to_run(config: TrainConfig, names: list[str]) -> int:
     epochs."""
     if not config.refit:
         return config.epochs
-    split_run_faces = len(split_by_person(names, config.unseen_people, config.seen_fraction, config.seed)["train"])
+    split_run = dataclasses.replace(config, refit=False)
+    split_run_faces = len(split(split_run, names)["train"])
     return max(1, round(config.epochs * split_run_faces / len(names)))
 
 
@@ -290,15 +294,24 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
 
 
 def run_training(args) -> dict:
-    """The `train` command: load and validate the faces once, then train inside a tagged MLflow run."""
-    from padl_shared.cli import apply_train_options
+    """The `train` command: load and validate the faces once, then, inside tagged MLflow runs, the split run that
+    measures the recipe on held-out people and the refit on every face that is handed in (``--holdout``: the
+    split run alone). The refit's metrics, with the split run's under ``split_run``."""
+    from padl_shared.cli import train_config
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
 
-    config = apply_train_options(TrainConfig(data=args.data, seed=args.seed, refit=not args.holdout), args,
-                                 fast={"epochs": 3, "width": 16, "details": 64})
+    config = train_config(TrainConfig, args, fast={"epochs": 3, "width": 16, "details": 64})
     folder = resolve_data(DEFAULT_FOLDER, config.data)
-    faces = load(config, folder, repo_root() / ".cache")  # bad input fails here, before a run or an output exists
-    name = (f"q6 codec w{config.width} d{config.details} f{config.deform} e{epochs_to_run(config, faces[1])} "
-            f"seed={config.seed}") + (" refit on every face" if config.refit else "")
-    return train_in_run(QUESTION, "q6", name, config, {"faces": folder}, lambda output: train(config, faces, output))
+    faces = load_faces(folder, repo_root() / ".cache")  # bad input fails here, before any run
+
+    def run(config: TrainConfig) -> dict:
+        name = (f"q6 codec w{config.width} d{config.details} f{config.deform} e{epochs_to_run(config, faces[1])} "
+                f"seed={config.seed}") + (" refit on every face" if config.refit else "")
+        return train_in_run(QUESTION, "q6", name, config, {"faces": folder},
+                            lambda output: train(config, faces, output))
+
+    if not config.refit:
+        return run(config)
+    measured = run(dataclasses.replace(config, refit=False))
+    return {**run(config), "split_run": {key: measured[key] for key in ("ssim_seen", "ssim_unseen")}}

@@ -1,0 +1,142 @@
+"""Experiments as a user types them: `train --set`, `cv`, `sweep` (one at a time, on Ray workers, on a running Ray
+cluster), a fold killed mid-run, and help that trains nothing. Question 4 on tiny data throughout."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mlflow
+import pytest
+
+TINY = ["--set", "epochs=2", "--set", "members=2", "--set", "hidden=8"]
+
+
+def runs_of(env, experiment):
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    return mlflow.search_runs(experiment_names=[experiment], output_format="list")
+
+
+@pytest.fixture
+def env(isolated_env, q4_folder):
+    isolated_env["PADL_DATA_DIR"] = str(q4_folder)
+    return isolated_env
+
+
+def test_set_changes_the_recipe_and_says_so_in_the_run(env, invoke):
+    trained = invoke("train", "--q", "4", "--set", "epochs=3", "--set", "lr=1e-3", "--set", "members=2", env=env)
+    assert trained.returncode == 0, trained.stderr
+    (run,) = runs_of(env, "q4_waist")
+    assert run.data.params["epochs"] == "3" and run.data.params["lr"] == "0.001"
+    assert run.data.tags["padl.changed"] == "members=2 epochs=3 lr=0.001"
+    assert run.info.run_name.endswith("members=2 epochs=3 lr=0.001")
+
+
+@pytest.mark.parametrize(("pair", "message"), [
+    ("nope=1", "error: --set nope=1: q4_waist has no setting 'nope'; the settings are: test_fraction, fold, "),
+    ("epochs=many", "error: --set epochs=many: epochs takes a whole number (int), got 'many'"),
+])
+def test_a_bad_setting_is_one_line_and_opens_no_run(pair, message, env, invoke):
+    failed = invoke("train", "--q", "4", "--set", pair, env=env)
+    assert failed.returncode == 2
+    assert message in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    assert not Path(env["MLFLOW_TRACKING_URI"].removeprefix("sqlite:///")).exists() or runs_of(env, "q4_waist") == []
+
+
+def test_cv_is_one_parent_with_a_child_per_fold_and_reports_from_the_store(env, invoke):
+    measured = invoke("cv", "--q", "4", "--folds", "0-2", *TINY, env=env)
+    assert measured.returncode == 0, measured.stderr
+    assert "| epochs=2 members=2 hidden=8 | 3 of 3 | " in measured.stdout
+    assert "reproduce: invoke cv --q 4 --set epochs=2 --set members=2 --set hidden=8 --folds 0-2" in measured.stdout
+    runs = runs_of(env, "q4_waist_cv")
+    (parent,) = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
+    children = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert sorted(run.data.params["fold"] for run in children) == ["0", "1", "2"]
+    assert all(run.info.status == "FINISHED" for run in children + [parent])
+    maes = [run.data.metrics["mae"] for run in children]
+    assert parent.data.metrics["mae_mean"] == pytest.approx(sum(maes) / 3)
+    assert parent.data.metrics["mae_sd"] > 0
+    assert runs_of(env, "q4_waist") == []  # the runs `bundle` reads are untouched
+    assert not (Path(env["PADL_OUTPUT_DIR"]) / "q4").exists()  # and so are the deliverables
+
+    again = invoke("cv", "--q", "4", "--report", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout.strip().splitlines()[-1])["mae_mean"] == parent.data.metrics["mae_mean"]
+    assert len(runs_of(env, "q4_waist_cv")) == 4
+
+
+def test_questions_without_folds_say_how_train_validates(env, invoke):
+    answered = invoke("cv", "--q", "1", env=env)
+    assert answered.returncode == 0, answered.stderr
+    assert "q1_regression: `invoke train --q 1` already cross-validates" in answered.stdout
+
+
+def sweep_children(env):
+    runs = runs_of(env, "q4_waist_cv")
+    (parent,) = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
+    return parent, sorted(run.data.tags["padl.child"] for run in runs if run.info.run_id != parent.info.run_id)
+
+
+def test_sweep_on_two_ray_workers_is_one_parent_with_a_child_per_point(env, invoke):
+    swept = invoke("sweep", "--q", "4", "--set", "lr=1e-3,3e-3", *TINY, "--folds", "0", "--workers", "2", env=env)
+    assert swept.returncode == 0, swept.stderr
+    parent, children = sweep_children(env)
+    assert children == ["epochs=2 members=2 hidden=8 | seed 0 | fold 0",
+                        "lr=0.001 epochs=2 members=2 hidden=8 | seed 0 | fold 0",
+                        "lr=0.003 epochs=2 members=2 hidden=8 | seed 0 | fold 0"]
+    assert parent.info.status == "FINISHED" and parent.data.tags["padl.missing"] == "none"
+    assert "| mae vs epochs=2 members=2 hidden=8 |" in swept.stdout and "Started a local Ray instance" in swept.stdout + swept.stderr
+
+
+def test_sweep_joins_a_running_ray_cluster(env, invoke, tmp_path):
+    ray = str(Path(sys.executable).with_name("ray"))
+    port = "6391"
+    started = subprocess.run([ray, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
+                              f"--temp-dir={tmp_path / 'ray'}"], capture_output=True, text=True, env=env)
+    assert started.returncode == 0, started.stderr
+    try:
+        swept = invoke("sweep", "--q", "4", "--set", "lr=1e-3,3e-3", *TINY, "--holdout", "--workers", "2",
+                       "--address", f"127.0.0.1:{port}", env=env)
+        assert swept.returncode == 0, swept.stderr
+        _, children = sweep_children(env)
+        assert len(children) == 3
+        assert "Connected to Ray cluster" in swept.stdout + swept.stderr
+    finally:
+        subprocess.run([ray, "stop", "--force"], capture_output=True, env=env)
+
+
+def test_a_fold_killed_mid_run_is_marked_and_named_missing(env, tmp_path):
+    env = {**env, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "invoke", "cv", "--q", "4", "--folds", "0-1", "--set", "epochs=3000",
+               "--set", "members=2", "--set", "hidden=8"]
+    process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    victim, deadline = None, time.time() + 120
+    while victim is None and time.time() < deadline:
+        time.sleep(0.5)
+        try:
+            running = mlflow.search_runs(experiment_names=["q4_waist_cv"], output_format="list",
+                                         filter_string="attributes.status = 'RUNNING'")
+        except Exception:  # the store is still being created
+            continue
+        victim = next((run for run in running if run.data.tags.get("padl.child", "").endswith("fold 0")), None)
+    assert victim is not None, "fold 0 never started"
+    os.kill(int(victim.data.tags["padl.process"].rpartition(":")[2]), signal.SIGKILL)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert mlflow.get_run(victim.info.run_id).info.status == "KILLED"
+    parent = mlflow.get_run(victim.data.tags["mlflow.parentRunId"])
+    assert parent.info.status == "FAILED"
+    assert parent.data.tags["padl.missing"] == "epochs=3000 members=2 hidden=8 | seed 0 | fold 0"
+    assert "Missing (1 of 2, not averaged)" in out and "| 1 of 2 |" in out
+
+
+@pytest.mark.parametrize("task", ["train", "cv", "sweep"])
+def test_dash_h_prints_help_and_trains_nothing(task, isolated_env, invoke, tmp_path):
+    shown = invoke(task, "-h", env=isolated_env)
+    assert shown.returncode == 0 and "Usage: inv[oke]" in shown.stdout
+    assert not (tmp_path / "mlruns" / "mlflow.db").exists()
