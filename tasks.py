@@ -140,14 +140,6 @@ SET_HELP = ("change one setting of the recipe, KEY=VALUE, where KEY is a field o
             "(e.g. --set lr=1e-3 --set epochs=60); repeat for more; a bad key lists the valid ones")
 
 
-def _questions_with_folds(q: str, task_name: str) -> str:
-    if q in ("1", "2", "3"):
-        return q
-    if q not in ("4", "5", "6"):
-        raise Exit(f"--q must be one of 1-6 for {task_name}, got {q!r}", code=2)
-    return q
-
-
 @task(
     auto_shortflags=False,  # `-h` is help, never a flag of train's
     iterable=["set"],
@@ -208,14 +200,15 @@ EXPERIMENT_HELP = {
 }
 
 
-def _experiment(kind: str, q: str, set, seeds: str, folds, holdout: bool, data, workers, address, report) -> None:
-    q = _questions_with_folds(q, kind)
+def _experiment(kind: str, q, set, seeds: str, folds, holdout: bool, data, workers, address, report) -> None:
+    """`cv` or `sweep` of question ``q`` in the venv: one line for questions 1-3, which have no folds to run."""
+    if q is None:
+        raise Exit(f"{kind} needs --q N (4, 5 or 6)", code=2)
+    if q not in QUESTIONS:
+        raise Exit(f"--q must be one of 1-6 for {kind}, got {q!r}", code=2)
     workers = _whole_number("--workers", workers, minimum=1)
     _require_venv()
-    flags = [f"--set {_quote(pair)}" for pair in set or []] + [f"--seeds {seeds}"] * (seeds != "0")
-    flags += [f"--folds {folds}"] * bool(folds) + ["--holdout"] * holdout + [f"--data {_quote(data)}"] * bool(data)
-    args = [kind, QUESTIONS[q], "--seeds", seeds, "--workers", str(workers),
-            "--command", " ".join([f"invoke {kind} --q {q}", *flags])]
+    args = [kind, QUESTIONS[q], "--seeds", seeds, "--workers", str(workers)]
     args += [argument for pair in set or [] for argument in ("--set", pair)]
     args += ["--folds", folds] if folds else []
     args += ["--holdout"] if holdout else []
@@ -228,7 +221,7 @@ def _experiment(kind: str, q: str, set, seeds: str, folds, holdout: bool, data, 
 @task(auto_shortflags=False, iterable=["set"],
       help={"q": "question 4, 5 or 6 (questions 1-3 say how their train validates)", "set": SET_HELP,
             **EXPERIMENT_HELP})
-def cv(c, q, set=None, seeds="0", folds=None, data=None, workers="1", address=None, report=False):  # noqa: A002
+def cv(c, q=None, set=None, seeds="0", folds=None, data=None, workers="1", address=None, report=False):  # noqa: A002
     """Measure a recipe by its question's grouped hold-out: shoots (question 5), people (6) or rows (4) kept on
     one side, every fold of each seed's partition trained and scored. One parent MLflow run (experiment
     qN_..._cv) with a child run per fold; prints each fold, the mean ± sd, and the command that reproduces it."""
@@ -239,7 +232,7 @@ def cv(c, q, set=None, seeds="0", folds=None, data=None, workers="1", address=No
       help={"q": "question 4, 5 or 6", "set": "a setting and its values, KEY=V1,V2 (repeat for a grid: every "
             "combination is a point)", "holdout": "measure each point by one split run (fold 0) instead of every "
             "fold", **EXPERIMENT_HELP})
-def sweep(c, q, set=None, seeds="0", folds=None, holdout=False, data=None, workers="1", address=None,  # noqa: A002
+def sweep(c, q=None, set=None, seeds="0", folds=None, holdout=False, data=None, workers="1", address=None,  # noqa: A002
           report=False):
     """Compare settings side by side: every point of the grid (and the recipe) measured as `cv` measures it, as
     child runs of one parent; prints each point's mean ± sd and its paired difference from the recipe's folds."""
@@ -292,6 +285,13 @@ def test(c, q=None):
     workers = f" -n {os.cpu_count()}" if (os.cpu_count() or 1) > 1 else ""  # most tests wait on subprocesses
     with c.cd(str(ROOT)):
         c.run(f"{PYTHON} -m pytest -q{workers} {' '.join(paths)}", pty=False)
+
+
+@task
+def timings(c):
+    """How long the latest `invoke train` of each question took (its runs in the store), and on what machine."""
+    _require_venv()
+    _run_module("padl_shared.timings")
 
 
 @task(help={"port": "port for the MLflow UI", "host": "interface to listen on"})

@@ -23,6 +23,7 @@ def runs_of(env, experiment):
 @pytest.fixture
 def env(isolated_env, q4_folder):
     isolated_env["PADL_DATA_DIR"] = str(q4_folder)
+    isolated_env["RAY_AUTH_MODE"] = "disabled"  # one token for the cluster this test starts and the one it joins
     return isolated_env
 
 
@@ -76,11 +77,11 @@ def test_questions_without_folds_say_how_train_validates(env, invoke):
 
 def sweep_children(env):
     runs = runs_of(env, "q4_waist_cv")
-    (parent,) = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
+    (parent,) = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]  # the only sweep so far
     return parent, sorted(run.data.tags["padl.child"] for run in runs if run.info.run_id != parent.info.run_id)
 
 
-def test_sweep_on_two_ray_workers_is_one_parent_with_a_child_per_point(env, invoke):
+def test_sweep_on_ray_workers_then_on_a_running_ray_cluster(env, invoke):
     swept = invoke("sweep", "--q", "4", "--set", "lr=1e-3,3e-3", *TINY, "--folds", "0", "--workers", "2", env=env)
     assert swept.returncode == 0, swept.stderr
     parent, children = sweep_children(env)
@@ -88,22 +89,20 @@ def test_sweep_on_two_ray_workers_is_one_parent_with_a_child_per_point(env, invo
                         "lr=0.001 epochs=2 members=2 hidden=8 | seed 0 | fold 0",
                         "lr=0.003 epochs=2 members=2 hidden=8 | seed 0 | fold 0"]
     assert parent.info.status == "FINISHED" and parent.data.tags["padl.missing"] == "none"
-    assert "| mae vs epochs=2 members=2 hidden=8 |" in swept.stdout and "Started a local Ray instance" in swept.stdout + swept.stderr
+    assert "| mae vs epochs=2 members=2 hidden=8 |" in swept.stdout
+    assert "Started a local Ray instance" in swept.stdout + swept.stderr
 
-
-def test_sweep_joins_a_running_ray_cluster(env, invoke, tmp_path):
-    ray = str(Path(sys.executable).with_name("ray"))
-    port = "6391"
+    ray, port = str(Path(sys.executable).with_name("ray")), "6391"  # one test: two Ray clusters at once collide
     started = subprocess.run([ray, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
-                              f"--temp-dir={tmp_path / 'ray'}"], capture_output=True, text=True, env=env)
+                              '--system-config={"worker_niceness": 0}'],  # Ray's nice 15 starves a fold under load
+                             capture_output=True, text=True, env=env)
     assert started.returncode == 0, started.stderr
     try:
-        swept = invoke("sweep", "--q", "4", "--set", "lr=1e-3,3e-3", *TINY, "--holdout", "--workers", "2",
-                       "--address", f"127.0.0.1:{port}", env=env)
-        assert swept.returncode == 0, swept.stderr
-        _, children = sweep_children(env)
-        assert len(children) == 3
-        assert "Connected to Ray cluster" in swept.stdout + swept.stderr
+        joined = invoke("sweep", "--q", "4", "--set", "hidden=4,8", "--set", "epochs=2", "--set", "members=2",
+                        "--holdout", "--workers", "2", "--address", f"127.0.0.1:{port}", env=env)
+        assert joined.returncode == 0, joined.stderr
+        assert "Connecting to existing Ray cluster at address: " in joined.stdout + joined.stderr
+        assert "| hidden=4 epochs=2 members=2 | 1 of 1 |" in joined.stdout
     finally:
         subprocess.run([ray, "stop", "--force"], capture_output=True, env=env)
 

@@ -16,6 +16,8 @@ import pytest
 from padl_shared.paths import sha256_of
 from PIL import Image
 from q1_regression.synthetic import write_files
+from q3_embeddings.train import TrainConfig as Q3Config
+from q3_embeddings.train import split_walks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -294,8 +296,7 @@ def _walks_with_a_rare_node(path, rare="40"):
 def test_a_node_seen_only_in_held_out_walks(tmp_path, trained):
     env = trained[1]
     row, count = _walks_with_a_rare_node(tmp_path / "PADL-Q3.txt")
-    cut = int(round(count * 0.8))  # TrainConfig.holdout_fraction
-    seed = next(s for s in range(50) if row in np.random.default_rng(s).permutation(count)[cut:])
+    seed = next(s for s in range(50) if row in split_walks(count, Q3Config(seed=s))[1])
     result = _invoke("train", "--q", "3", "--seed", str(seed), "--data", str(tmp_path), env=env)
     assert result.returncode == 0, result.stderr
     result_file = Path(_last_json(result)["result_file"]).read_text().splitlines()

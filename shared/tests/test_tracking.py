@@ -2,7 +2,6 @@ from dataclasses import dataclass, field
 
 import mlflow
 import pytest
-from padl_shared import tracking
 from padl_shared.errors import DataError
 from padl_shared.tracking import flatten, latest_run, link_split_run, log_figure, tracked_run, use_experiment
 
@@ -77,17 +76,3 @@ def test_a_refit_links_the_newest_split_run_of_its_recipe_whatever_its_seed_or_d
         assert link_split_run(Recipe(epochs=4, refit=True)) is None
     assert mlflow.get_run(refit.info.run_id).data.tags["validated_by"] == split.info.run_id
     assert "validated_by" not in mlflow.get_run(unlinked.info.run_id).data.tags
-
-
-def test_a_chosen_run_is_read_from_the_projects_store_whatever_mlflow_pointed_at(store, tmp_path, monkeypatch):
-    with tracked_run("qtest", "only", 0, Config(), {}) as only:
-        pass
-    project_store = tracking.tracking_uri()
-    monkeypatch.setattr(tracking, "tracking_uri", lambda: project_store)
-    monkeypatch.chdir(tmp_path)
-    mlflow.set_tracking_uri("sqlite:///elsewhere.db")  # as a fresh process starts: MLflow's own default, and no
-    monkeypatch.delenv("MLFLOW_TRACKING_URI")  #         MLFLOW_TRACKING_URI
-    assert tracking.chosen_run("qtest", only.info.run_id).info.run_id == only.info.run_id
-    assert tracking.chosen_run("qtest", None).info.run_id == only.info.run_id
-    with pytest.raises(DataError, match="no run 0123 in sqlite:"):
-        tracking.chosen_run("qtest", "0123")

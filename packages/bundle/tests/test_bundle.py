@@ -10,7 +10,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from padl_bundle.build import BundleError, build, check_result_file, notes_on
+from padl_bundle.build import BundleError, build, check_result_file, notes_on, unmeasured
 from padl_bundle.grade import grade
 from padl_shared.tracking import tracked_run
 from q4_waist.data import load_measurements
@@ -96,6 +96,17 @@ def test_a_split_run_shipped_instead_of_a_refit_is_noted():
     [note] = notes_on("q5_garments", run(refit=False))
     assert "is a split run" in note and "`invoke train --q 5` trains the model to hand in" in note
     assert len(notes_on("q6_compression", run(refit=False, epochs="3"))) == 2
+
+
+def test_a_refit_that_no_split_run_measured_is_a_warning_naming_the_command_that_measures_it():
+    def run(refit, tags):
+        return SimpleNamespace(info=SimpleNamespace(run_id="abc", run_name="r"),
+                               data=SimpleNamespace(params={"refit": str(refit)}, tags=tags))
+
+    warning = unmeasured("q6_compression", run(True, {}))
+    assert "no measurement of its recipe" in warning and "`invoke train --q 6` measures it" in warning
+    assert unmeasured("q6_compression", run(True, {"validated_by": "def"})) is None
+    assert unmeasured("q5_garments", run(False, {})) is None
 
 
 def test_a_refit_is_reported_with_the_split_run_that_measured_it(workspace):
@@ -196,3 +207,43 @@ def test_the_answers_are_an_executed_notebook_and_its_pdf(workspace):
     assert "no complete run of q5_garments: `invoke train --q 5` trains one" in missing
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
     assert pdf.startswith(b"%PDF") and pages >= 4  # a title, six questions, a figure: several pages
+
+    from padl_bundle.answers import HIDDEN, _for_print  # the PDF prints the graded calls, not the text helpers
+
+    printed = "\n".join(cell.source for cell in _for_print(notebook).cells if cell.cell_type == "code")
+    assert "predict_waist.predict(SAMPLES" in printed and "compress_images.encode(faces)" in printed
+    assert "def say" not in printed and 'shipped("q4_waist"' not in printed
+    assert any(HIDDEN in cell.metadata.get("tags", []) for cell in notebook.cells)
+
+
+def prose_of(source: str) -> list[str]:
+    """The text a reader of the notebook reads: its Markdown cells, and every string its code cells display (the
+    literal parts of f-strings, not their format specifications)."""
+    import ast
+
+    import jupytext
+
+    notebook = jupytext.reads(source, fmt="py:percent")
+    texts = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        specs = [node.format_spec for node in ast.walk(tree)
+                 if isinstance(node, ast.FormattedValue) and node.format_spec]
+        skipped = {id(part) for spec in specs for part in ast.walk(spec)}
+        texts += [node.value for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped]
+    return texts
+
+
+def typed_figures(source: str) -> list[str]:
+    return [match for text in prose_of(source) for match in re.findall(r"\d+\.\d+", text)]
+
+
+def test_the_notebook_types_no_figure_in_its_prose():
+    from padl_bundle.answers import SOURCE
+
+    assert typed_figures(SOURCE.read_text()) == []
+    assert typed_figures('# %% [markdown]\n# New photos gave 0.925.\n') == ["0.925"]
+    assert typed_figures('# %%\nsay(f"accuracy {m[\'a\']:.3f}, not 0.97")\n') == ["0.97"]

@@ -16,6 +16,7 @@ import importlib
 import itertools
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -125,8 +126,8 @@ def run_children(jobs: list[tuple[Child, list[str], dict]], metrics: tuple[str, 
         return {child.key: run_child(command, environment, metrics) for child, command, environment in jobs}
     import ray
 
-    ray.init(address=address, num_cpus=None if address else os.cpu_count(), include_dashboard=False,
-             log_to_driver=True, ignore_reinit_error=True)
+    local = {} if address else {"num_cpus": os.cpu_count(), "_system_config": {"worker_niceness": 0}}  # Ray's
+    ray.init(address=address, include_dashboard=False, log_to_driver=True, **local)  # default nice 15 starves a fold
     try:
         remote = ray.remote(run_child).options(num_cpus=max(1, (os.cpu_count() or 1) // workers), max_retries=0)
         pending = {child.key: remote.remote(command, environment, metrics) for child, command, environment in jobs}
@@ -134,7 +135,7 @@ def run_children(jobs: list[tuple[Child, list[str], dict]], metrics: tuple[str, 
         for key, reference in pending.items():
             try:
                 codes[key] = ray.get(reference)
-            except (ray.exceptions.RayError, KeyboardInterrupt) as error:
+            except ray.exceptions.RayError as error:
                 codes[key] = -9
                 print(f"note: {key}: its Ray worker ended ({type(error).__name__})", file=sys.stderr)
         return codes
@@ -251,7 +252,7 @@ def measure(kind: str, question: str, points: list[dict], seeds: list[int], fold
     import mlflow
 
     from padl_shared.processes import this_process
-    from padl_shared.tracking import PROCESS_TAG, flatten, git_commit, use_experiment
+    from padl_shared.tracking import PROCESS_TAG, end_abandoned_runs, flatten, git_commit, use_experiment
 
     protocol = Protocol(question)
     available = protocol.folds(data)
@@ -261,6 +262,7 @@ def measure(kind: str, question: str, points: list[dict], seeds: list[int], fold
     labelled = [(describe(point) or RECIPE, point) for point in points]
     children = [(Child(label, seed, fold), point) for label, point in labelled for seed in seeds for fold in folds]
     experiment = use_experiment(question + EXPERIMENT_SUFFIX)
+    end_abandoned_runs(question + EXPERIMENT_SUFFIX)  # parents and children a SIGKILL left open
     name = f"{kind} {' / '.join(label for label, _ in labelled)} seeds={','.join(map(str, seeds))} " \
            f"folds={','.join(map(str, folds))}"
     tags = {"padl.kind": kind, "padl.command": command, "padl.children": json.dumps([c.key for c, _ in children]),
@@ -283,6 +285,14 @@ def measure(kind: str, question: str, points: list[dict], seeds: list[int], fold
     return report(parent.info.run_id)
 
 
+def reproducing(args: argparse.Namespace) -> str:
+    """The `invoke` command that measures the same thing again (where it runs and on how many workers aside)."""
+    words = [f"invoke {args.kind} --q {args.question[1]}", *(f"--set {shlex.quote(pair)}" for pair in args.set)]
+    words += [f"--seeds {args.seeds}"] * (args.seeds != "0") + [f"--folds {args.folds}"] * bool(args.folds)
+    words += ["--holdout"] * args.holdout + [f"--data {shlex.quote(args.data)}"] * bool(args.data)
+    return " ".join(words)
+
+
 def main(argv: list[str] | None = None) -> int:
     from padl_shared.cli import print_json
 
@@ -297,7 +307,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--address", default=None)
     parser.add_argument("--report", action="store_true")
-    parser.add_argument("--command", default="")
     args = parser.parse_args(argv)
     try:
         protocol = Protocol(args.question)
@@ -308,10 +317,12 @@ def main(argv: list[str] | None = None) -> int:
             points = [parse_overrides(protocol.config_type, args.set, args.question)]
         else:
             points = grid(protocol.config_type, args.set, args.question)
+        if any(point.get("fold") is not None for point in points):
+            raise DataError("--set fold=…: cv and sweep run the folds themselves; choose them with --folds")
         seeds = whole_numbers(args.seeds, "--seeds")
         folds = [0] if args.holdout else (None if args.folds is None else whole_numbers(args.folds, "--folds"))
         print_json(measure(args.kind, args.question, points, seeds, folds, args.data, args.workers, args.address,
-                           args.command))
+                           reproducing(args)))
     except NotMeasuredByFolds as answer:
         print(f"{args.question}: {answer}")
         print_json({"question": args.question, "validated_by": "train"})

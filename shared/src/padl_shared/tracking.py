@@ -194,20 +194,6 @@ def latest_run(question: str, params: Mapping[str, Any] | None = None, tags: Map
     return runs[0]
 
 
-def chosen_run(question: str, run_id: str | None, params: Mapping[str, Any] | None = None):
-    """Run ``run_id`` of the project's store (a benchmark's ``--run``), or else ``latest_run(question, params)``."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    if run_id is None:
-        return latest_run(question, params)
-    mlflow.set_tracking_uri(tracking_uri())  # else MLflow reads, and creates, a store in the working directory
-    try:
-        return mlflow.get_run(run_id)
-    except MlflowException as error:
-        raise DataError(f"no run {run_id} in {tracking_uri()}: pass a run id from this store") from error
-
-
 def recipe_of(config) -> dict[str, Any]:
     """A training config's settings that define its recipe, flattened: all but what a run trains on and
     where (``data``, ``seed``, ``device``). Runs of one recipe are comparable; the bundle checks against it."""

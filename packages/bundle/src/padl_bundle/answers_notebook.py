@@ -54,6 +54,31 @@ def figure(run, name, width=520):
     say(f"*(figure {name}: not drawn by the shipped runs; `invoke train` draws it)*")
 
 
+def show_photos(photos, titles):
+    """Photos (B×3×H×W in [0, 1]) in a row, each under its title."""
+    panels, axes = plt.subplots(1, len(photos), figsize=(2 * len(photos), 2.4))
+    for axis, photo, title in zip(axes, photos, titles):
+        axis.imshow(photo.permute(1, 2, 0).numpy())
+        axis.set_title(title, fontsize=8)
+        axis.axis("off")
+    plt.show()
+
+
+def show_faces(originals, restored, scores):
+    """Faces (top) above their reconstructions (bottom), each with its SSIM."""
+    panels, axes = plt.subplots(2, len(originals), figsize=(1.6 * len(originals), 4))
+    for column, (face, again, score) in enumerate(zip(originals, restored, scores)):
+        axes[0, column].imshow(face[0], cmap="gray", vmin=0, vmax=1)
+        axes[1, column].imshow(again[0], cmap="gray", vmin=0, vmax=1)
+        axes[1, column].set_title(f"SSIM {score:.2f}", fontsize=8)
+        axes[0, column].axis("off")
+        axes[1, column].axis("off")
+    plt.show()
+
+
+GARMENTS = ["t-shirt", "jumper / hoody", "jeans"]
+
+
 def cv_line(run, names):
     """The recipe's grouped cross-validation, where the store held one when this bundle was made."""
     cv = run.get("cv")
@@ -274,11 +299,10 @@ if q5:
             "then the refit), then `invoke bundle`.*")
     else:
         m = split["metrics"]
-        names = ["t-shirt", "jumper / hoody", "jeans"]
         table(["held-out photos", "clean", "with distractors"],
               [["all", f"**{m['accuracy']:.3f}**", f"**{m['accuracy_distorted']:.3f}**"],
                *[[name, f"{m[f'accuracy_class_{label}']:.3f}", f"{m[f'accuracy_distorted_class_{label}']:.3f}"]
-                 for label, name in enumerate(names) if f"accuracy_class_{label}" in m]])
+                 for label, name in enumerate(GARMENTS) if f"accuracy_class_{label}" in m]])
         say(f"{m['n_val']:.0f} held-out photos from shoots the network never saw, after training on "
             f"{m['n_train']:.0f}. " + (cv_line(q5, ("accuracy", "accuracy_distorted")) or
                                        "One hold-out moves by about a point from fold to fold: `invoke cv --q 5` "
@@ -298,14 +322,9 @@ if Path("predict_class.py").is_file() and "garments" in SAMPLES:
     import predict_class
 
     photos = SAMPLES["garments"].float() / 255
-    labels = predict_class.predict(photos).squeeze(1).tolist()
-    names = ["t-shirt", "jumper / hoody", "jeans"]
-    panels, axes = plt.subplots(1, len(photos), figsize=(2 * len(photos), 2.4))
-    for axis, photo, label, truth in zip(axes, photos, labels, SAMPLES["garment_labels"].tolist()):
-        axis.imshow(photo.permute(1, 2, 0).numpy())
-        axis.set_title(f"{names[label]}\n(label: {names[truth]})", fontsize=8)
-        axis.axis("off")
-    plt.show()
+    predicted = predict_class.predict(photos).squeeze(1).tolist()
+    show_photos(photos, [f"{GARMENTS[guess]}\n(label: {GARMENTS[truth]})"
+                         for guess, truth in zip(predicted, SAMPLES["garment_labels"].tolist())])
 
 # %% [markdown]
 # ## Question 6
@@ -358,14 +377,7 @@ if Path("compress_images.py").is_file() and "faces" in SAMPLES:
     faces = SAMPLES["faces"].float() / 255
     codes = compress_images.encode(faces)
     restored = compress_images.decode(codes)
-    scores = [structural_similarity(a[0].numpy(), b[0].numpy(), data_range=1.0) for a, b in zip(faces, restored)]
-    panels, axes = plt.subplots(2, len(faces), figsize=(1.6 * len(faces), 4))
-    for column, (face, again, score) in enumerate(zip(faces, restored, scores)):
-        axes[0, column].imshow(face[0], cmap="gray", vmin=0, vmax=1)
-        axes[1, column].imshow(again[0], cmap="gray", vmin=0, vmax=1)
-        axes[1, column].set_title(f"SSIM {score:.2f}", fontsize=8)
-        axes[0, column].axis("off")
-        axes[1, column].axis("off")
-    plt.show()
+    show_faces(faces, restored, [structural_similarity(face[0].numpy(), again[0].numpy(), data_range=1.0)
+                                 for face, again in zip(faces, restored)])
     say(f"`encode` turned {len(faces)} faces into codes of shape {tuple(codes.shape)}; `decode` drew them back "
         "(bottom row). These faces come from the training folder: the handed-in codec has seen these people.")

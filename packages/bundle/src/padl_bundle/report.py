@@ -67,8 +67,8 @@ def section(question: str, run, staging: Path) -> str:
 def write(staging: Path, runs: dict, missing: list[str], notes: list[str], warnings: list[str]) -> Path:
     parts = ["# PADL submission report", ""]
     if warnings:
-        parts += ["## WARNING: a model handed in has no measurement", "", *(f"- **{warning}.**" for warning in warnings),
-                  ""]
+        parts += ["## WARNING: a model handed in has no measurement", "",
+                  *(f"- **{warning}.**" for warning in warnings), ""]
     parts += ["Generated from the latest finished MLflow run of each question. Metrics named `baseline_*`, "
               "`pca_*`, `thumbnail_*` or `*_unscaled` are the baselines scored in the same run on the same data.", ""]
     if missing:

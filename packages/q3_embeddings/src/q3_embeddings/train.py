@@ -40,15 +40,20 @@ def check_query_nodes(config: TrainConfig, nodes: list[str], source: str) -> Non
                             f"{len(nodes)} in all)")
 
 
+def split_walks(count: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the walks to fit on and of those held out (``holdout_fraction`` of them, drawn by ``seed``)."""
+    order = np.random.default_rng(config.seed).permutation(count)
+    cut = int(round(count * (1 - config.holdout_fraction)))
+    return order[:cut], order[cut:]
+
+
 def compare_settings(walks: list[list[str]], config: TrainConfig) -> pd.DataFrame:
     """Each candidate's agreement with held-out co-occurrence and its stability across two seeds, on the nodes
     the fitted walks contain (a node seen only in held-out walks has no embedding to score)."""
-    rng = np.random.default_rng(config.seed)
-    order = rng.permutation(len(walks))
-    cut = int(round(len(walks) * (1 - config.holdout_fraction)))
-    fit_walks = [walks[i] for i in order[:cut]]
+    fit_rows, held_rows = split_walks(len(walks), config)
+    fit_walks = [walks[i] for i in fit_rows]
     fitted = node_order(fit_walks)
-    counts = models.cooccurrence([walks[i] for i in order[cut:]], fitted, config.reach)
+    counts = models.cooccurrence([walks[i] for i in held_rows], fitted, config.reach)
     rows = []
     for dim, window, epochs in itertools.product(config.dims, config.windows, config.epochs):
         first, second = (models.cosine_similarities(models.embed(fit_walks, fitted, dim, window, epochs, seed))

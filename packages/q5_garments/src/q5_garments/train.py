@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -51,19 +50,6 @@ class TrainConfig:
     device: str | None = None
     refit: bool = False  # train on every photo (nothing held out) for the split run's optimiser steps: the model to
     #                      hand in, what `invoke train --q 5` trains (`--holdout`: the split run, this False)
-
-
-def adamw(parameters, lr: float, weight_decay: float) -> torch.optim.Optimizer:
-    return torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay)
-
-
-@dataclasses.dataclass(frozen=True)
-class Pieces:
-    """The parts of the recipe a benchmark may swap (benchmarks/q5_variants.py); the defaults are the recipe's."""
-
-    augment: Callable = augment_batch  # (uint8 photos, generator, side, erase share, recolour share) → inputs in [0, 1]
-    network: Callable = GarmentNet  # (width, resolution) → the network
-    optimiser: Callable = adamw  # (parameters, lr, weight_decay) → the optimiser
 
 
 def memory_layout(width: int) -> torch.memory_format:
@@ -137,8 +123,7 @@ def epochs_to_run(config: TrainConfig) -> int:
 
 
 def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
-        validation: tuple[torch.Tensor, torch.Tensor] | None,
-        pieces: Pieces = Pieces()) -> tuple[nn.Module, list, nn.Module | None]:
+        validation: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[nn.Module, list, nn.Module | None]:
     """A network trained from scratch on uint8 photos at the network's resolution, its per-epoch history, logged to
     the active MLflow run, and its averaged weights where ``config.average_from`` asks for them (else None);
     ``validation`` (float photos at the network's resolution, labels) is scored every ``eval_every`` epochs and on
@@ -149,8 +134,8 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
 
     generator = torch.Generator().manual_seed(config.seed)
     layout = memory_layout(config.width)
-    model = pieces.network(config.width, config.resolution).to(device, memory_format=layout)
-    optimiser = pieces.optimiser(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    model = GarmentNet(config.width, config.resolution).to(device, memory_format=layout)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     epochs, batches = epochs_to_run(config), int(np.ceil(len(labels) / config.batch_size))
     schedule, averaged = averaging.schedule(model, optimiser, epochs * batches, config.average_from, config.held_rate)
     history, held_out_accuracy = [], None  # the latest check's, kept on the progress bar between checks
@@ -159,7 +144,7 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         model.train()
         epoch_start, total_loss, correct = time.perf_counter(), 0.0, 0
         for batch in torch.randperm(len(labels), generator=generator).split(config.batch_size):
-            inputs = pieces.augment(photos[batch], generator, config.resolution, config.erase_share,
+            inputs = augment_batch(photos[batch], generator, config.resolution, config.erase_share,
                                     config.recolour_share).to(device, memory_format=layout)
             targets = labels[batch].to(device)
             with autocast(device):  # bf16 where the hardware has it: about 1.8× faster a step on this CPU
@@ -227,8 +212,7 @@ def refit_conclusion(config: TrainConfig, photos: int, split_run) -> str:
             f"{split_run.data.metrics['accuracy_distorted']:.3f} with synthetic distractors, on fewer training photos.")
 
 
-def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], output: Path,
-          pieces: Pieces = Pieces()) -> dict:
+def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], output: Path) -> dict:
     """Split ``garments`` (``data.load_folder``'s uint8 photos and labels), train on the training split (or every
     photo, refitting), score the held-out split clean and distorted, write the deliverable into ``output`` and log
     to the active run; the metrics."""
@@ -244,7 +228,7 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
     val_images, val_labels = images[val_rows].float() / 255, labels[val_rows]
     validation = (resize(val_images, config.resolution), val_labels) if len(val_rows) else None  # resized once
     started = time.perf_counter()
-    last_step, history, averaged = fit(config, photos, labels[train_rows], device, validation, pieces)
+    last_step, history, averaged = fit(config, photos, labels[train_rows], device, validation)
     train_minutes = (time.perf_counter() - started) / 60
 
     model = (last_step if averaged is None else averaged).cpu().eval()  # scored and shipped as graded: float32

@@ -86,9 +86,9 @@ def split_by_person(names: list[str], unseen_people: int, seen_fraction: float, 
     people = np.array([person_of(name) for name in names])
     rng = np.random.default_rng(seed)
     distinct = rng.permutation(np.unique(people))
+    if unseen_people >= len(distinct):
+        raise DataError(f"need more than {unseen_people} people to hold some out, got {len(distinct)}")
     folds = len(distinct) // unseen_people
-    if folds < 2:
-        raise DataError(f"need at least {2 * unseen_people} people to hold {unseen_people} out, got {len(distinct)}")
     if not 0 <= fold < folds:
         raise DataError(f"fold must be 0-{folds - 1} ({len(distinct)} people, {unseen_people} held out a fold), "
                         f"got {fold}")

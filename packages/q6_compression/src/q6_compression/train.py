@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -63,19 +62,6 @@ def codec_loss(reconstruction: torch.Tensor, target: torch.Tensor, ssim_weight: 
     issue asks; the mix was measured to matter little (``TrainConfig.ssim_weight``)."""
     structural = 1 - differentiable_ssim(reconstruction, target, window).mean()
     return ssim_weight * structural + (1 - ssim_weight) * F.l1_loss(reconstruction, target)
-
-
-def half_size_loss(reconstruction: torch.Tensor, faces: torch.Tensor, config: TrainConfig, done: float) -> torch.Tensor:
-    """The recipe's loss: the network's 96×80 output against the faces averaged down to it, all run long."""
-    return codec_loss(reconstruction, F.avg_pool2d(faces, 2), config.ssim_weight, config.ssim_window)
-
-
-@dataclasses.dataclass(frozen=True)
-class Pieces:
-    """The parts of the recipe a benchmark may swap (benchmarks/q6_variants.py); the default is the recipe's."""
-
-    codec: Callable = FaceCodec  # (width, details, deform) → the codec, which compress_images.py must load
-    loss: Callable = half_size_loss  # (the 96×80 reconstruction, the faces, config, share of the run done) → loss
 
 
 def random_warp(faces: torch.Tensor, strength: float, generator: torch.Generator) -> torch.Tensor:
@@ -158,7 +144,7 @@ def epochs_to_run(config: TrainConfig, names: list[str]) -> int:
 
 
 def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, torch.Tensor], epochs: int,
-        device, pieces: Pieces = Pieces()) -> tuple[FaceCodec, list[dict]]:
+        device) -> tuple[FaceCodec, list[dict]]:
     """A codec trained on uint8 faces (on ``device``; its averaged weights where ``config.average_from`` asks for them),
     and its per-epoch history, logged to the active MLflow run; the ``held_out`` sets are scored with the encoder's
     codes every ``eval_every`` epochs."""
@@ -167,7 +153,7 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
     from padl_shared.device import autocast
 
     generator = torch.Generator().manual_seed(config.seed)
-    model = pieces.codec(config.width, config.details, config.deform).to(device)
+    model = FaceCodec(config.width, config.details, config.deform).to(device)
     # fused: one kernel for all parameters instead of a dozen per tensor, a step 22 % faster on this CPU
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
     batches_per_epoch = int(np.ceil(len(train_images) / config.batch_size))
@@ -188,7 +174,8 @@ def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, tor
                 faces[warped] = random_warp(faces[warped], config.warp, generator)
             with autocast(device):  # bf16 where the hardware has it: about 1.5× faster a step on this CPU
                 reconstruction = model.decode_half(model.encode(faces))
-            loss = pieces.loss(reconstruction.float(), faces, config, (epoch - 1) / epochs)
+            # the network's 96×80 output against the faces averaged down to it
+            loss = codec_loss(reconstruction.float(), F.avg_pool2d(faces, 2), config.ssim_weight, config.ssim_window)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -242,7 +229,7 @@ def refit_conclusion(config: TrainConfig, faces: int, epochs: int, split_run) ->
             f"and {metrics['ssim_unseen']:.3f} on people never seen. This codec has seen every person here.")
 
 
-def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Path, pieces: Pieces = Pieces()) -> dict:
+def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Path) -> dict:
     """Split ``faces`` (``load``'s uint8 images and file names) by person, train on the training split (or every
     face, refitting), score seen and unseen people and faces from other cameras with scikit-image SSIM beside two
     baselines, write the deliverable into ``output`` and log to the active run; the metrics."""
@@ -259,13 +246,13 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
         held_out["other_camera"] = lfw_faces(config.other_camera)
     epochs = epochs_to_run(config, names)
     started = time.perf_counter()
-    model, history = fit(config, train_images.to(device), held_out, epochs, device, pieces)
+    model, history = fit(config, train_images.to(device), held_out, epochs, device)
     train_minutes = (time.perf_counter() - started) / 60
 
     state = {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
     architecture = {"width": config.width, "details": config.details, "deform": config.deform}
     weights_bytes = GRADED.write(output, {**architecture, "state": state})  # float16 halves it
-    shipped = compress_images.load(output / GRADED.weights, pieces.codec).to(device)  # as it ships: float16, refined
+    shipped = compress_images.load(output / GRADED.weights).to(device)  # as it ships: float16, refined
     metrics = {"n_train": len(rows["train"]), "n_seen": len(rows["seen"]), "n_unseen": len(rows["unseen"]),
                "n_other_camera": len(held_out.get("other_camera", [])), "train_minutes": train_minutes,
                "seconds_per_epoch": float(np.mean([h["epoch_seconds"] for h in history])),
