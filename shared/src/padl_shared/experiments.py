@@ -83,8 +83,9 @@ class Protocol:
         self.config_type = self.train.TrainConfig
         self.metrics = self.train.MEASURED
 
-    def folds(self, data: str | None) -> int:
-        return self.train.fold_count(dataclasses.replace(self.config_type(), data=data))
+    def folds(self, data: str | None, settings: dict) -> int:
+        """How many folds the recipe with ``settings`` has (a share held out, or the people in groups of some)."""
+        return self.train.fold_count(dataclasses.replace(self.config_type(), data=data, **settings))
 
 
 def child_command(question: str, child: Child, overrides: dict, data: str | None) -> list[str]:
@@ -255,7 +256,7 @@ def measure(kind: str, question: str, points: list[dict], seeds: list[int], fold
     from padl_shared.tracking import PROCESS_TAG, end_abandoned_runs, flatten, git_commit, use_experiment
 
     protocol = Protocol(question)
-    available = protocol.folds(data)
+    available = protocol.folds(data, points[0])
     folds = folds if folds is not None else list(range(available))
     if any(fold >= available for fold in folds):
         raise DataError(f"--folds: {question} has folds 0-{available - 1}, got {','.join(map(str, folds))}")
