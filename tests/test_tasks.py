@@ -155,18 +155,12 @@ def test_train_q3_on_any_walk_file(isolated_env, tmp_path, invoke):
     assert result[5].split()[1] in {"4", "6"}  # a ring node's nearest is a ring neighbour
 
 
-def test_train_q4_fast_then_evaluate(isolated_env, tmp_path, invoke):
-    rng = np.random.default_rng(0)
-    n = 150
-    frame = pd.DataFrame({"Gender": rng.integers(0, 2, n), "Chest Circumference (mm)": rng.normal(1000, 80, n),
-                          "Hip Circumference (mm)": rng.normal(1010, 70, n), "Height (mm)": rng.normal(1700, 90, n),
-                          "Weight (kg)": rng.normal(77, 12, n)})
-    frame["Waist Circumference (mm) "] = 0.7 * frame.iloc[:, 1] + 2 * frame.iloc[:, 4] + rng.normal(0, 10, n)
-    frame.to_csv(tmp_path / "body.csv", index=False)
-    trained = invoke("train", "--q", "4", "--fast", "--data", str(tmp_path / "body.csv"), env=isolated_env)
+def test_train_q4_fast_then_evaluate(isolated_env, tmp_path, invoke, q4_folder):
+    measurements = str(q4_folder / "body_measurements.csv")
+    trained = invoke("train", "--q", "4", "--fast", "--data", measurements, env=isolated_env)
     assert trained.returncode == 0, trained.stderr
     assert (tmp_path / "outputs" / "q4" / "predict_waist_weights.pt").is_file()
-    evaluated = invoke("evaluate", "--q", "4", "--data", str(tmp_path / "body.csv"), env=isolated_env)
+    evaluated = invoke("evaluate", "--q", "4", "--data", measurements, env=isolated_env)
     assert evaluated.returncode == 0, evaluated.stderr
     metrics = json.loads(evaluated.stdout.strip().splitlines()[-1])
     assert {"mae", "r2", "n", "interval_coverage"} <= set(metrics) and metrics["n"] == 150
