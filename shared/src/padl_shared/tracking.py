@@ -25,6 +25,8 @@ ENDED_BY_TAG = "padl.ended_by"  # why a run ended early
 CHANGED_TAG = "padl.changed"  # the settings a run changed from its recipe's, as `key=value …`
 PARENT_ENV = "PADL_PARENT_RUN"  # set by `invoke cv`/`sweep` for the runs it starts: they become its child runs
 CHILD_ENV = "PADL_CHILD_KEY"  # and each child's point, seed and fold, as the parent names it (tag `padl.child`)
+ALONGSIDE_ENV = "PADL_ALONGSIDE"  # set by `alongside` for the split run it starts beside a refit; tagged on the run as
+ALONGSIDE_TAG = "padl.alongside"  # this, which keeps it from being taken for the latest model (the refit is)
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
@@ -122,6 +124,8 @@ def tracked_run(question: str, run_name: str, seed: int, params: Any, data: Mapp
             PROCESS_TAG: this_process()}
     if parent:
         tags |= {"mlflow.parentRunId": parent, "padl.child": os.environ.get(CHILD_ENV, "")}
+    if os.environ.get(ALONGSIDE_ENV):
+        tags[ALONGSIDE_TAG] = "split run beside its refit"
     for role, path in data.items():
         tags[f"data.{role}.file"] = str(path)
         tags[f"data.{role}.sha256"] = sha256_of(path)
@@ -177,8 +181,9 @@ def record_result(metrics: Mapping[str, Any], conclusion: str) -> None:
 
 
 def latest_run(question: str, params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None):
-    """The newest FINISHED run of ``question``: what ``evaluate`` and ``bundle`` score. With ``params``, the
-    newest whose logged parameters (as ``flatten`` names them) have these values; with ``tags``, these tags."""
+    """The newest FINISHED run of ``question``: what ``evaluate`` and ``bundle`` score, never a split run started
+    beside its refit (``alongside``), which may start after it. With ``params``, the newest whose logged parameters
+    (as ``flatten`` names them) have these values, split runs beside a refit included; with ``tags``, these tags."""
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri())
@@ -187,7 +192,8 @@ def latest_run(question: str, params: Mapping[str, Any] | None = None, tags: Map
                   *(f"tags.`{k}` = '{v}'" for k, v in (tags or {}).items())]
     runs = [] if experiment is None else mlflow.search_runs(
         [experiment.experiment_id], filter_string=" and ".join(conditions),
-        order_by=["attributes.start_time DESC"], max_results=1, output_format="list")
+        order_by=["attributes.start_time DESC"], max_results=1 if params else 20, output_format="list")
+    runs = runs if params else [run for run in runs if ALONGSIDE_TAG not in run.data.tags]
     if not runs:
         wanted = " with those parameters" if params else ""
         raise DataError(f"no finished training run of {question}{wanted} in {tracking_uri()}; train it first")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -173,29 +174,29 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
     return model, history, (averaged.module if averaged is not None else None)
 
 
-def accuracies(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
-               seed: int) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Accuracy overall and by class on the held-out photos, clean and with seeded distractors, and the two
-    predictions."""
+def accuracies(model: nn.Module, images: torch.Tensor, distorted: torch.Tensor,
+               labels: torch.Tensor) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Accuracy overall and by class on the held-out photos, clean and with their distractors (``distorted``), and
+    the two predictions."""
     truth = labels.numpy()
     clean = predict_probabilities(model, images, "cpu").argmax(1).numpy()
-    distorted = predict_probabilities(model, distort(images, seed=seed + 1), "cpu").argmax(1).numpy()
+    distracted = predict_probabilities(model, distorted, "cpu").argmax(1).numpy()
     metrics = {
-        "accuracy": float(np.mean(clean == truth)), "accuracy_distorted": float(np.mean(distorted == truth)),
+        "accuracy": float(np.mean(clean == truth)), "accuracy_distorted": float(np.mean(distracted == truth)),
         **{f"accuracy_class_{k}": v for k, v in _accuracy_by_class(truth, clean).items()},
-        **{f"accuracy_distorted_class_{k}": v for k, v in _accuracy_by_class(truth, distorted).items()},
+        **{f"accuracy_distorted_class_{k}": v for k, v in _accuracy_by_class(truth, distracted).items()},
     }
-    return metrics, clean, distorted
+    return metrics, clean, distracted
 
 
-def score_held_out(model: GarmentNet, images: torch.Tensor, labels: torch.Tensor, seed: int) -> dict:
+def score_held_out(model: GarmentNet, images: torch.Tensor, distorted: torch.Tensor, labels: torch.Tensor) -> dict:
     """``accuracies`` on the held-out photos, with the confusion matrices and the misclassified photos logged."""
     from padl_shared.tracking import log_figure
 
     truth = labels.numpy()
-    metrics, clean, distorted = accuracies(model, images, labels, seed)
+    metrics, clean, distracted = accuracies(model, images, distorted, labels)
     log_figure(figures.confusion(truth, clean, f"held-out, clean ({metrics['accuracy']:.3f})"), "confusion_clean")
-    log_figure(figures.confusion(truth, distorted, f"held-out, distorted ({metrics['accuracy_distorted']:.3f})"),
+    log_figure(figures.confusion(truth, distracted, f"held-out, distorted ({metrics['accuracy_distorted']:.3f})"),
                "confusion_distorted")
     log_figure(figures.misclassified(images, truth, clean), "misclassified")
     return metrics
@@ -212,10 +213,12 @@ def refit_conclusion(config: TrainConfig, photos: int, split_run) -> str:
             f"{split_run.data.metrics['accuracy_distorted']:.3f} with synthetic distractors, on fewer training photos.")
 
 
-def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], output: Path) -> dict:
+def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], output: Path,
+          measuring: Callable[[], None] = lambda: None) -> dict:
     """Split ``garments`` (``data.load_folder``'s uint8 photos and labels), train on the training split (or every
     photo, refitting), score the held-out split clean and distorted, write the deliverable into ``output`` and log
-    to the active run; the metrics."""
+    to the active run; the metrics. A refit calls ``measuring`` (the split run alongside ends) before it links to
+    the split run that measured its recipe."""
     import mlflow
     from padl_shared.device import select_device
     from padl_shared.tracking import link_split_run, log_figure, record_result
@@ -239,12 +242,14 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
                **copies_found(labels, copies_of)}
     log_figure(figures.curves(history), "curves")
     if validation is None:
+        measuring()
         conclusion = refit_conclusion(config, metrics["n_train"], link_split_run(config))
     else:
         mlflow.set_tag("held_out_sha256", held_out_fingerprint(val_rows))
-        metrics |= score_held_out(model, val_images, val_labels, config.seed)
+        distorted = distort(val_images, seed=config.seed + 1)  # drawn once, scored for both sets of weights
+        metrics |= score_held_out(model, val_images, distorted, val_labels)
         if averaged is not None:  # the same training's last-step weights beside them: a paired comparison
-            unaveraged, _, _ = accuracies(last_step.cpu().eval(), val_images, val_labels, config.seed)
+            unaveraged, _, _ = accuracies(last_step.cpu().eval(), val_images, distorted, val_labels)
             metrics |= {f"last_step_{key}": value for key, value in unaveraged.items()}
         conclusion = (f"Held-out accuracy {metrics['accuracy']:.3f} clean and {metrics['accuracy_distorted']:.3f} "
                       f"with synthetic noise, lines and warps, on {len(val_rows)} photos from shoots the network "
@@ -258,9 +263,11 @@ def train(config: TrainConfig, garments: tuple[torch.Tensor, torch.Tensor], outp
 
 
 def run_training(args) -> dict:
-    """The `train` command: load and validate the photos once, then, inside tagged MLflow runs, the split run that
-    measures the recipe on held-out shoots and the refit on every photo that is handed in (``--holdout``: the
-    split run alone). The refit's metrics, with the split run's under ``split_run``."""
+    """The `train` command: load and validate the photos once, then, inside tagged MLflow runs, the refit on every
+    photo that is handed in, with the split run that measures the recipe on held-out shoots alongside it
+    (``padl_shared.alongside``; ``--holdout``: the split run alone). The refit's metrics, with the split run's
+    under ``split_run``."""
+    from padl_shared.alongside import split_run_alongside
     from padl_shared.cli import train_config
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
@@ -269,12 +276,13 @@ def run_training(args) -> dict:
     folder = resolve_data(DEFAULT_FOLDER, config.data)
     garments = load_folder(folder, cache_dir=repo_root() / ".cache")  # bad input fails here, before any run
 
-    def run(config: TrainConfig) -> dict:
+    def run(config: TrainConfig, measuring: Callable[[], None] = lambda: None) -> dict:
         name = f"q5 cnn w{config.width} r{config.resolution} e{epochs_to_run(config)} seed={config.seed}"
         return train_in_run(QUESTION, "q5", name + (" refit on every photo" if config.refit else ""), config,
-                            {"garments": folder}, lambda output: train(config, garments, output))
+                            {"garments": folder}, lambda output: train(config, garments, output, measuring))
 
     if not config.refit:
         return run(config)
-    measured = run(dataclasses.replace(config, refit=False))
-    return {**run(config), "split_run": {key: measured[key] for key in ("accuracy", "accuracy_distorted")}}
+    with split_run_alongside(QUESTION, args) as split_run:
+        refit = run(config, split_run.wait)
+    return {**refit, "split_run": {key: split_run.metrics[key] for key in MEASURED}}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -229,10 +230,12 @@ def refit_conclusion(config: TrainConfig, faces: int, epochs: int, split_run) ->
             f"and {metrics['ssim_unseen']:.3f} on people never seen. This codec has seen every person here.")
 
 
-def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Path) -> dict:
+def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Path,
+          measuring: Callable[[], None] = lambda: None) -> dict:
     """Split ``faces`` (``load``'s uint8 images and file names) by person, train on the training split (or every
     face, refitting), score seen and unseen people and faces from other cameras with scikit-image SSIM beside two
-    baselines, write the deliverable into ``output`` and log to the active run; the metrics."""
+    baselines, write the deliverable into ``output`` and log to the active run; the metrics. A refit calls
+    ``measuring`` (the split run alongside ends) before it links to the split run that measured its recipe."""
     import mlflow
     from padl_shared.device import select_device
     from padl_shared.tracking import link_split_run, log_figure, record_result
@@ -267,6 +270,7 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
             "comes from knowing the person.")
         mlflow.set_tag("unseen_people", " ".join(sorted({person_of(names[row]) for row in rows["unseen"]})))
     else:
+        measuring()
         conclusion = refit_conclusion(config, metrics["n_train"], epochs, link_split_run(config))
     if "other_camera" in held_out:
         conclusion += (f" On {metrics['n_other_camera']} faces from other cameras (LFW, upsampled from 25×25): "
@@ -281,9 +285,11 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
 
 
 def run_training(args) -> dict:
-    """The `train` command: load and validate the faces once, then, inside tagged MLflow runs, the split run that
-    measures the recipe on held-out people and the refit on every face that is handed in (``--holdout``: the
-    split run alone). The refit's metrics, with the split run's under ``split_run``."""
+    """The `train` command: load and validate the faces once, then, inside tagged MLflow runs, the refit on every
+    face that is handed in, with the split run that measures the recipe on held-out people alongside it
+    (``padl_shared.alongside``; ``--holdout``: the split run alone). The refit's metrics, with the split run's
+    under ``split_run``."""
+    from padl_shared.alongside import split_run_alongside
     from padl_shared.cli import train_config
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
@@ -292,13 +298,14 @@ def run_training(args) -> dict:
     folder = resolve_data(DEFAULT_FOLDER, config.data)
     faces = load_faces(folder, repo_root() / ".cache")  # bad input fails here, before any run
 
-    def run(config: TrainConfig) -> dict:
+    def run(config: TrainConfig, measuring: Callable[[], None] = lambda: None) -> dict:
         name = (f"q6 codec w{config.width} d{config.details} f{config.deform} e{epochs_to_run(config, faces[1])} "
                 f"seed={config.seed}") + (" refit on every face" if config.refit else "")
         return train_in_run(QUESTION, "q6", name, config, {"faces": folder},
-                            lambda output: train(config, faces, output))
+                            lambda output: train(config, faces, output, measuring))
 
     if not config.refit:
         return run(config)
-    measured = run(dataclasses.replace(config, refit=False))
-    return {**run(config), "split_run": {key: measured[key] for key in ("ssim_seen", "ssim_unseen")}}
+    with split_run_alongside(QUESTION, args) as split_run:
+        refit = run(config, split_run.wait)
+    return {**refit, "split_run": {key: split_run.metrics[key] for key in MEASURED if key in split_run.metrics}}
