@@ -151,16 +151,16 @@ SET_HELP = ("change one setting of the recipe, KEY=VALUE, where KEY is a field o
         "epochs": "override the number of training epochs (questions 4-6)",
         "set": SET_HELP,
         "holdout": "questions 4-6: only the split run that measures the recipe on held-out examples, not the model to "
-                   "hand in (which `train` fits on every example after that split run)",
+                   "hand in (which `train` fits on every example beside that split run)",
     }
 )
 def train(c, q="all", data=None, seed="0", fast=False, epochs=None, set=None, holdout=False):  # noqa: A002
     """Train question N, or with no --q every question in turn; log to MLflow, write the deliverables to hand in.
 
-    Questions 4-6 first measure the recipe on held-out examples (a split run), then fit the model to hand in on
-    every example. `--set KEY=VALUE` changes a setting of the recipe (the run's name and params say which). The
-    last line printed is the metrics as JSON. Ctrl-C (or SIGTERM) ends the run as KILLED, keeps the earlier outputs
-    and exits 130 (143)."""
+    Questions 4-6 measure the recipe on held-out examples (a split run) and fit the model to hand in on every
+    example (questions 5 and 6 side by side, each on half the cores). `--set KEY=VALUE` changes a setting of the
+    recipe (the run's name and params say which). The last line printed is the metrics as JSON. Ctrl-C (or SIGTERM)
+    ends the run as KILLED, keeps the earlier outputs and exits 130 (143)."""
     questions = _questions(q)
     if holdout and questions not in (["4"], ["5"], ["6"]):
         raise Exit(f"--holdout applies to questions 4-6 only, got --q {q}", code=2)

@@ -4,6 +4,7 @@ import mlflow
 import numpy as np
 import pytest
 import torch
+from padl_shared.errors import DataError
 from padl_shared.tracking import tracked_run
 from q5_garments.data import load_folder, shoots
 from q5_garments.deliverable import GRADED
@@ -156,3 +157,20 @@ def test_without_averaging_the_last_step_ships(garments, store):
     with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
         network, _, averaged = fit(config, downsized(images, 32), labels, torch.device("cpu"), None)
     assert averaged is None and isinstance(network, GarmentNet)
+
+
+def test_random_convolutions_train_a_tiny_step(garments, store):
+    images, labels = load_folder(garments)
+    config = TrainConfig(**{**TINY, "epochs": 1}, random_conv_share=1.0)
+    with tracked_run("q5_test", "t", 0, config, {"garments": garments}):
+        network, history, _ = fit(config, downsized(images, 32), labels, torch.device("cpu"), None)
+    plain = TrainConfig(**{**TINY, "epochs": 1})
+    with tracked_run("q5_test", "t", 0, plain, {"garments": garments}):
+        _, plain_history, _ = fit(plain, downsized(images, 32), labels, torch.device("cpu"), None)
+    assert np.isfinite(history[0]["train_loss"]) and history[0]["train_loss"] != plain_history[0]["train_loss"]
+
+
+def test_a_fold_out_of_range_is_one_clear_error():
+    labels, shoot_of = torch.tensor([0, 1, 2] * 10), np.repeat(np.arange(10), 3)
+    with pytest.raises(DataError, match=r"fold must be 0-4 for a val_fraction of 0.2, got 5"):
+        split_rows(labels, shoot_of, TrainConfig(fold=5))

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from padl_shared.errors import DataError
 from sklearn.model_selection import StratifiedGroupKFold
 from torch import nn
 from tqdm.auto import tqdm
@@ -44,6 +45,8 @@ class TrainConfig:
     label_smoothing: float = 0.1
     recolour_share: float = 0.2  # photos with their RGB channels reordered, and photos with a rectangle of noise
     erase_share: float = 0.5  # over 2-20 % of them (random erasing): another shoot's colours, and what it hides
+    random_conv_share: float = 0.0  # photos filtered by a random convolution (augment.random_convolution): texture
+    #                                 and colour scrambled, outline kept
     val_fraction: float = 0.2  # held out, whole shoots, stratified by class; scored clean and with distractors
     fold: int = 0  # which of the 1/val_fraction folds is held out (`invoke cv --q 5` runs them all)
     photos_per_shoot: int = 20  # shoots are found as clusters of about this many photos (see data.shoots)
@@ -90,6 +93,9 @@ def split_rows(labels: torch.Tensor, shoot_of: np.ndarray, config: TrainConfig) 
     if config.refit:
         return rows, rows[:0]
     folds = StratifiedGroupKFold(round(1 / config.val_fraction), shuffle=True, random_state=config.seed)
+    if not 0 <= config.fold < folds.n_splits:
+        raise DataError(f"fold must be 0-{folds.n_splits - 1} for a val_fraction of {config.val_fraction}, "
+                        f"got {config.fold}")
     return list(folds.split(rows, labels.numpy(), shoot_of))[config.fold]
 
 
@@ -146,7 +152,8 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         epoch_start, total_loss, correct = time.perf_counter(), 0.0, 0
         for batch in torch.randperm(len(labels), generator=generator).split(config.batch_size):
             inputs = augment_batch(photos[batch], generator, config.resolution, config.erase_share,
-                                    config.recolour_share).to(device, memory_format=layout)
+                                   config.recolour_share, random_conv_share=config.random_conv_share
+                                   ).to(device, memory_format=layout)
             targets = labels[batch].to(device)
             with autocast(device):  # bf16 where the hardware has it: about 1.8× faster a step on this CPU
                 logits = model(inputs).float()
