@@ -191,11 +191,24 @@ def _garments(folder, per_class=5):
             Image.fromarray(pixels).save(folder / f"class_{label}" / f"{index}.jpg")
 
 
-def test_train_q6_exactly_as_documented_measures_then_refits_then_evaluate(isolated_env, tmp_path, invoke,
-                                                                          monkeypatch):
+def test_train_q6_exactly_as_documented_reaches_question_6(isolated_env, tmp_path, invoke):
+    """`invoke train --q 6` as the README spells it, on a folder of faces of the wrong size: question 6's loader
+    answers, before any training (the full recipe runs in the quick start, not here)."""
+    from PIL import Image
+
+    (tmp_path / "data" / "face_images").mkdir(parents=True)
+    Image.fromarray(np.zeros((120, 100), dtype=np.uint8)).save(tmp_path / "data" / "face_images" / "yaleB01_P0.png")
+    isolated_env["PADL_DATA_DIR"] = str(tmp_path / "data")
+    failed = invoke("train", "--q", "6", env=isolated_env)
+    assert failed.returncode == 2
+    assert failed.stderr.strip().splitlines()[-1] == \
+        "error: yaleB01_P0.png: expected 192×160 pixels (height×width), got 120×100"
+
+
+def test_train_q6_measures_beside_the_refit_then_evaluate(isolated_env, tmp_path, invoke, monkeypatch):
     _faces(tmp_path / "data" / "face_images")
     isolated_env["PADL_DATA_DIR"] = str(tmp_path / "data")
-    handed_in = invoke("train", "--q", "6", env=isolated_env)  # a split run, then the codec to hand in: every face
+    handed_in = invoke("train", "--q", "6", "--fast", env=isolated_env)  # the codec to hand in, its split run beside
     assert handed_in.returncode == 0, handed_in.stderr
     metrics = json.loads(handed_in.stdout.strip().splitlines()[-1])
     assert metrics["n_train"] == 24 and metrics["n_seen"] == metrics["n_unseen"] == 0
