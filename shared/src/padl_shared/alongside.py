@@ -1,7 +1,8 @@
 """`train` for questions 5 and 6: the split run that measures the recipe runs in a second process alongside the refit
-that is handed in, each on half the threads. Their small convolutions scale poorly past one core (question 6: two
-one-thread runs do 1.4× the work of one two-thread run on 2 cores), so the pair ends sooner side by side than one
-after the other, and neither changes: the same settings, seeds and data as in turn."""
+that is handed in, each on half the threads. Their small convolutions scale poorly past one core (on 2 cores, two
+one-thread question-6 runs step 1.4× as fast in all as one two-thread run; whole runs with their scoring, about 1.25×),
+so the pair ends sooner side by side than one after the other, and neither changes: the same settings, seeds and data
+as in turn."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from padl_shared.errors import DataError
 
@@ -81,3 +82,13 @@ def split_run_alongside(module: str, args: argparse.Namespace) -> Iterator[Split
             if process.poll() is None:
                 process.terminate()
                 process.wait()
+
+
+def refit_beside_split_run(module: str, args: argparse.Namespace, run: Callable[..., dict],
+                           measured: tuple[str, ...]) -> dict:
+    """What `train` does for a recipe that refits: ``run(config, measuring)`` trains the refit here while the split
+    run goes on beside it (``measuring`` waits for it, before the refit links to it); the refit's metrics, with the
+    split run's ``measured`` ones under ``split_run``."""
+    with split_run_alongside(module, args) as split_run:
+        refit = run(split_run.wait)
+    return {**refit, "split_run": {key: split_run.metrics[key] for key in measured if key in split_run.metrics}}

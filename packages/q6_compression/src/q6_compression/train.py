@@ -289,7 +289,7 @@ def run_training(args) -> dict:
     face that is handed in, with the split run that measures the recipe on held-out people alongside it
     (``padl_shared.alongside``; ``--holdout``: the split run alone). The refit's metrics, with the split run's
     under ``split_run``."""
-    from padl_shared.alongside import split_run_alongside
+    from padl_shared.alongside import refit_beside_split_run
     from padl_shared.cli import train_config
     from padl_shared.paths import repo_root, resolve_data
     from padl_shared.tracking import train_in_run
@@ -306,6 +306,4 @@ def run_training(args) -> dict:
 
     if not config.refit:
         return run(config)
-    with split_run_alongside(QUESTION, args) as split_run:
-        refit = run(config, split_run.wait)
-    return {**refit, "split_run": {key: split_run.metrics[key] for key in MEASURED if key in split_run.metrics}}
+    return refit_beside_split_run(QUESTION, args, lambda measuring: run(config, measuring), MEASURED)
