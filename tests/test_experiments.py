@@ -107,25 +107,37 @@ def test_sweep_on_ray_workers_then_on_a_running_ray_cluster(env, invoke):
         subprocess.run([ray, "stop", "--force"], capture_output=True, env=env)
 
 
+def running_fold(name):
+    """The cv child run named `name` while it is RUNNING, else None (also before the cv experiment exists)."""
+    experiment = mlflow.get_experiment_by_name("q4_waist_cv")
+    if experiment is None:
+        return None
+    running = mlflow.search_runs([experiment.experiment_id], filter_string="attributes.status = 'RUNNING'",
+                                 output_format="list")
+    return next((run for run in running if run.data.tags.get("padl.child", "").endswith(name)), None)
+
+
+def err_tail(folder):
+    return (folder / "err").read_text()[-2000:]
+
+
 def test_a_fold_killed_mid_run_is_marked_and_named_missing(env, tmp_path):
     env = {**env, "OMP_NUM_THREADS": "1"}
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    mlflow.search_experiments()  # creates the store before cv opens it: two creations at once fail in alembic
     command = [sys.executable, "-m", "invoke", "cv", "--q", "4", "--folds", "0-1", "--set", "epochs=3000",
                "--set", "members=2", "--set", "hidden=8"]
-    process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
-    victim, deadline = None, time.time() + 120
-    while victim is None and time.time() < deadline:
-        time.sleep(0.5)
-        try:
-            running = mlflow.search_runs(experiment_names=["q4_waist_cv"], output_format="list",
-                                         filter_string="attributes.status = 'RUNNING'")
-        except Exception:  # the store is still being created
-            continue
-        victim = next((run for run in running if run.data.tags.get("padl.child", "").endswith("fold 0")), None)
-    assert victim is not None, "fold 0 never started"
-    os.kill(int(victim.data.tags["padl.process"].rpartition(":")[2]), signal.SIGKILL)
-    out, err = process.communicate(timeout=300)
+    with open(tmp_path / "out", "w+") as out, open(tmp_path / "err", "w+") as err:  # files: a full pipe would block it
+        process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env, stdout=out, stderr=err,
+                                   text=True)
+        victim, deadline = None, time.time() + 300
+        while victim is None and process.poll() is None and time.time() < deadline:
+            time.sleep(0.5)
+            victim = running_fold("fold 0")
+        assert victim is not None, f"fold 0 never seen running; cv exit code {process.poll()}: {err_tail(tmp_path)}"
+        os.kill(int(victim.data.tags["padl.process"].rpartition(":")[2]), signal.SIGKILL)
+        process.wait(timeout=300)
+    out, err = (tmp_path / "out").read_text(), (tmp_path / "err").read_text()
     assert process.returncode == 0, err
     assert mlflow.get_run(victim.info.run_id).info.status == "KILLED"
     parent = mlflow.get_run(victim.data.tags["mlflow.parentRunId"])
