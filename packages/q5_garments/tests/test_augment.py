@@ -1,5 +1,15 @@
 import torch
-from q5_garments.augment import _homography, augment_batch, erase, random_convolution, random_geometry, recolour, warp
+from q5_garments.augment import (
+    _homography,
+    augment_batch,
+    erase,
+    garment_layers,
+    paste_on_backgrounds,
+    random_convolution,
+    random_geometry,
+    recolour,
+    warp,
+)
 
 
 def test_homography_maps_each_source_quadrilateral_onto_its_target():
@@ -70,4 +80,47 @@ def test_random_convolutions_change_texture_and_colour_but_keep_the_outline():
         assert torch.allclose(outside, outside[:, :1, :1].expand_as(outside), atol=1e-5)
     untouched = torch.Generator().manual_seed(3)
     assert random_convolution(photos, untouched, share=0.0) is photos  # off: nothing drawn, the recipe's stream kept
+    assert torch.equal(untouched.get_state(), torch.Generator().manual_seed(3).get_state())
+
+
+def garments_on_plain_floors(count: int = 4, side: int = 48) -> torch.Tensor:
+    """uint8 photos: a plain floor of its own colour each, a little noise, a garment-coloured block in the centre."""
+    generator = torch.Generator().manual_seed(0)
+    floors = torch.randint(0, 120, (count, 3, 1, 1), generator=generator)
+    photos = floors + torch.randint(0, 8, (count, 3, side, side), generator=generator)
+    photos[:, :, 12:36, 16:32] = torch.tensor([230, 200, 40]).view(3, 1, 1)
+    return photos.to(torch.uint8)
+
+
+def test_the_garment_mask_is_the_centre_that_differs_from_a_plain_border():
+    photos = garments_on_plain_floors()
+    masks, backgrounds = garment_layers(photos)
+    expected = torch.zeros(48, 48, dtype=torch.bool)
+    expected[12:36, 16:32] = True
+    assert all(torch.equal(mask, expected) for mask in masks)
+    assert backgrounds.shape == photos.shape and backgrounds.dtype == torch.uint8
+    floors = photos[:, :, :4].float().mean((2, 3))
+    filled = backgrounds[:, :, 12:36, 16:32].float().mean((2, 3))  # the garment gone, the floor's colour instead
+    assert torch.allclose(filled, floors, atol=6)
+
+
+def test_a_photo_without_a_garment_apart_from_its_floor_gives_no_mask_and_no_background():
+    photos = garments_on_plain_floors()
+    photos[1] = photos[1, :, :1, :1]  # all floor
+    photos[2, :, 1:47, 1:47] = torch.tensor([230, 200, 40]).view(3, 1, 1)  # a garment over 90 % of the photo
+    masks, backgrounds = garment_layers(photos)
+    assert masks.flatten(1).any(1).tolist() == [True, False, False, True] and len(backgrounds) == 2
+
+
+def test_pasting_puts_the_garment_on_another_background_for_its_share():
+    photos = garments_on_plain_floors(count=200)
+    masks, backgrounds = garment_layers(photos)
+    floors = torch.full((3, 3, 48, 48), 255, dtype=torch.uint8)
+    pasted = paste_on_backgrounds(photos, masks, floors, torch.Generator().manual_seed(0), share=0.5)
+    moved = (pasted != photos).flatten(1).any(1)
+    assert 0.4 < moved.float().mean() < 0.6
+    on_white = torch.where(masks[:, None], photos, 255)  # the garment kept, everything else the new background
+    assert torch.equal(pasted[moved], on_white[moved]) and torch.equal(pasted[~moved], photos[~moved])
+    untouched = torch.Generator().manual_seed(3)
+    assert paste_on_backgrounds(photos, masks, floors, untouched, share=0.0) is photos
     assert torch.equal(untouched.get_state(), torch.Generator().manual_seed(3).get_state())

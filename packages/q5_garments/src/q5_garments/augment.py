@@ -4,8 +4,10 @@ draws the same kinds of geometry and colour per photo but applies them to a whol
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import ndimage
 from torchvision.transforms import v2
 
 
@@ -177,13 +179,79 @@ def random_convolution(images: torch.Tensor, generator: torch.Generator, share: 
     return torch.where(chosen[:, None, None, None], mixed, images)
 
 
+def _border_colours(photos: torch.Tensor, border: int) -> torch.Tensor:
+    """N×3 median colour of each photo's outer ``border`` pixels: its floor, bed or wall where the shoot is plain."""
+    strips = [photos[..., :border, :], photos[..., -border:, :], photos[..., :, :border], photos[..., :, -border:]]
+    return torch.cat([strip.flatten(2) for strip in strips], 2).median(2).values
+
+
+def _silhouette(candidate: np.ndarray, min_solidity: float) -> np.ndarray:
+    """The largest connected region of a boolean image, its holes filled; empty if there is none or it is ragged
+    (its area under ``min_solidity`` of its convex hull's: a print or a floor taken for the garment)."""
+    from skimage.measure import regionprops
+
+    regions, count = ndimage.label(ndimage.binary_fill_holes(candidate))
+    if not count:
+        return candidate & False
+    largest = regions == 1 + int(np.argmax(np.bincount(regions.ravel())[1:]))
+    return largest if regionprops(largest.astype(np.uint8))[0].solidity >= min_solidity else largest & False
+
+
+def _box_mean(images: torch.Tensor, side: int) -> torch.Tensor:
+    """The mean over a side×side window, in two 1-D passes; windows cut by the edge average what they cover."""
+    rows = F.avg_pool2d(images, (side, 1), 1, (side // 2, 0), count_include_pad=False)
+    return F.avg_pool2d(rows, (1, side), 1, (0, side // 2), count_include_pad=False)
+
+
+def garment_layers(photos: torch.Tensor, border: int = 4, min_share: float = 0.05, max_share: float = 0.9,
+                   min_solidity: float = 0.6) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each uint8 photo's garment mask (N×H×W bool), found without any trained network: pixels far in colour from
+    the border's median (Otsu's threshold on the distance), the largest region with its holes filled; and the
+    backgrounds to paste onto (M×3×H×W uint8: the photos with their garment filled in from the colours around it).
+    A mask under ``min_share`` or over ``max_share`` of the photo (a garment the colour of its background, a busy
+    print) is left empty and its photo gives no background: it is neither pasted nor pasted onto."""
+    from skimage.filters import threshold_otsu
+
+    pixels = photos.float()
+    distance = (pixels - _border_colours(pixels, border)[..., None, None]).norm(dim=1).numpy()
+    masks = torch.from_numpy(np.stack([_silhouette(d > threshold_otsu(d), min_solidity) if np.ptp(d) > 0 else d > 0
+                                       for d in distance]))
+    hole = F.max_pool2d(masks[:, None].float(), 5, 1, 2) > 0  # the garment's blurred edge too
+    for side in (9, 33, 129):  # normalised convolution, ever wider: a hole takes the mean of what surrounds it
+        known = (~hole).float()
+        total, weight = _box_mean(pixels * known, side), _box_mean(known, side)
+        reached = hole & (weight > 0.05)
+        pixels = torch.where(reached, total / weight.clamp_min(0.05), pixels)
+        hole &= ~reached
+    share = masks.float().mean((1, 2))
+    usable = (share >= min_share) & (share <= max_share)
+    return masks & usable[:, None, None], pixels[usable].round().clamp(0, 255).to(torch.uint8)
+
+
+def paste_on_backgrounds(images: torch.Tensor, masks: torch.Tensor, backgrounds: torch.Tensor,
+                         generator: torch.Generator, share: float) -> torch.Tensor:
+    """Copy-paste (Dwibedi et al. 2017; Ghiasi et al. 2021): ``share`` of the uint8 photos with a mask get their
+    garment pasted onto a background drawn from ``backgrounds`` (``garment_layers``): the same garment in another
+    shoot's room and light."""
+    if not share:
+        return images
+    donors = backgrounds[torch.randint(0, len(backgrounds), (len(images),), generator=generator)]
+    chosen = (torch.rand(len(images), generator=generator) < share) & masks.flatten(1).any(1)
+    pasted = torch.where(masks[:, None], images, donors)
+    return torch.where(chosen[:, None, None, None], pasted, images)
+
+
 def augment_batch(images: torch.Tensor, generator: torch.Generator, size: int | None, erase_share: float,
-                  recolour_share: float, min_area: float = 0.6, random_conv_share: float = 0.0) -> torch.Tensor:
-    """uint8 batch → float size×size batch (None: the input's size) in [0, 1] with geometry (crops of at least
-    ``min_area`` of the photo), random convolutions on a share, colour, drawn lines and noise, then channels
+                  recolour_share: float, min_area: float = 0.6, random_conv_share: float = 0.0,
+                  paste: tuple[torch.Tensor, torch.Tensor, float] | None = None) -> torch.Tensor:
+    """uint8 batch → float size×size batch (None: the input's size) in [0, 1]: on a share, the garment pasted onto
+    another background (``paste``: the batch's masks, every background, the share), then geometry (crops of at
+    least ``min_area`` of the photo), random convolutions on a share, colour, drawn lines and noise, then channels
     reordered and a rectangle erased on a share of the photos, each drawn per photo. Batched by hand: torchvision's
     v2 transforms draw one set of parameters per call, so per-photo draws cost a call per photo, 30 % of a
     training epoch on 2 CPU cores."""
+    if paste is not None:
+        images = paste_on_backgrounds(images, *paste[:2], generator, paste[2])
     geometric = warp(images.float() / 255, random_geometry(len(images), generator, min_area), size)
     textured = random_convolution(geometric, generator, random_conv_share)
     distracted = add_noise(draw_lines(jitter_colour(textured, generator), generator), generator)
