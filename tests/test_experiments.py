@@ -146,6 +146,31 @@ def test_a_fold_killed_mid_run_is_marked_and_named_missing(env, tmp_path):
     assert "Missing (1 of 2, not averaged)" in out and "| 1 of 2 |" in out
 
 
+def test_a_stop_signal_to_cv_ends_the_parent_and_the_running_fold_as_killed(env, tmp_path):
+    env = {**env, "OMP_NUM_THREADS": "1"}
+    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
+    mlflow.search_experiments()  # creates the store before cv opens it
+    command = [sys.executable, "-m", "invoke", "cv", "--q", "4", "--folds", "0-1", "--set", "epochs=3000",
+               "--set", "members=2", "--set", "hidden=8"]
+    with open(tmp_path / "out", "w+") as out, open(tmp_path / "err", "w+") as err:
+        process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env, stdout=out, stderr=err,
+                                   text=True)
+        victim, deadline = None, time.time() + 300
+        while victim is None and process.poll() is None and time.time() < deadline:
+            time.sleep(0.5)
+            victim = running_fold("fold 0")
+        assert victim is not None, f"fold 0 never seen running; cv exit code {process.poll()}: {err_tail(tmp_path)}"
+        process.send_signal(signal.SIGTERM)  # to invoke, as `kill PID` would
+        process.wait(timeout=120)
+    assert process.returncode == 143, err_tail(tmp_path)
+    parent = mlflow.get_run(victim.data.tags["mlflow.parentRunId"])
+    assert "interrupted by SIGTERM: run " + parent.info.run_id in err_tail(tmp_path)
+    assert parent.info.status == "KILLED" and parent.data.tags["padl.ended_by"] == "SIGTERM (stop signal)"
+    fold = mlflow.get_run(victim.info.run_id)
+    assert fold.info.status == "KILLED" and fold.data.tags["padl.ended_by"] == "SIGTERM (stop signal)"  # its own
+    assert len(runs_of(env, "q4_waist_cv")) == 2  # fold 1 never started
+
+
 @pytest.mark.parametrize("task", ["train", "cv", "sweep"])
 def test_dash_h_prints_help_and_trains_nothing(task, isolated_env, invoke, tmp_path):
     shown = invoke(task, "-h", env=isolated_env)

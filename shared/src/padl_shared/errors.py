@@ -9,7 +9,10 @@ class DataError(ValueError):
 
 class Interrupted(KeyboardInterrupt):
     """A stop signal (Ctrl-C, SIGTERM, a closed terminal) turned into an exception, so the open run and the
-    staging folder are closed on the way out. ``run_id``: the run it ended, once one was open."""
+    staging folder are closed on the way out. ``run_id``: the run it ended, once one was open. ``last_signal``: the
+    latest stop signal received, for code that only sees a plain KeyboardInterrupt (Ray's ``get`` raises one)."""
+
+    last_signal: int = signal.SIGINT
 
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
@@ -29,6 +32,7 @@ def raise_on_stop_signals() -> None:
     ignored (a closed terminal sends SIGHUP to every process of the job, and invoke forwards its own)."""
 
     def stop(signum, frame):
+        Interrupted.last_signal = signum
         for each in STOP_SIGNALS:
             signal.signal(each, signal.SIG_IGN)
         raise Interrupted(signum)

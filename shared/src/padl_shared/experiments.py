@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-from padl_shared.errors import DataError
+from padl_shared.errors import DataError, Interrupted, raise_on_stop_signals
 from padl_shared.settings import describe, parse_overrides
 from padl_shared.tracking import CHILD_ENV
 
@@ -110,13 +110,20 @@ def child_environment(parent_id: str, child: Child, threads: int | None, outputs
 
 def run_child(command: list[str], environment: dict[str, str], metrics: tuple[str, ...]) -> int:
     """One child in a subprocess, its progress passed through and its metrics said in one line; its exit code
-    (negative: killed by that signal)."""
-    finished = subprocess.run(command, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
-    lines = finished.stdout.strip().splitlines()
-    said = json.loads(lines[-1]) if finished.returncode == 0 and lines else {}
+    (negative: killed by that signal). A stop signal to this process is passed on to the child, which ends its own
+    run as KILLED, before it stops this one."""
+    child = subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        output, _ = child.communicate()
+    except Interrupted as stop:
+        child.send_signal(stop.signum)
+        child.wait()
+        raise
+    lines = output.strip().splitlines()
+    said = json.loads(lines[-1]) if child.returncode == 0 and lines else {}
     shown = ", ".join(f"{name} {said[name]:.4f}" for name in metrics if name in said)
-    print(f"{environment[CHILD_ENV]}: " + (shown if said else f"exit {finished.returncode}"), flush=True)
-    return finished.returncode
+    print(f"{environment[CHILD_ENV]}: " + (shown if said else f"exit {child.returncode}"), flush=True)
+    return child.returncode
 
 
 def run_children(jobs: list[tuple[Child, list[str], dict]], metrics: tuple[str, ...], workers: int,
@@ -129,16 +136,20 @@ def run_children(jobs: list[tuple[Child, list[str], dict]], metrics: tuple[str, 
 
     local = {} if address else {"num_cpus": os.cpu_count(), "_system_config": {"worker_niceness": 0}}  # Ray's
     ray.init(address=address, include_dashboard=False, log_to_driver=True, **local)  # default nice 15 starves a fold
+    raise_on_stop_signals()  # Ray's driver replaces SIGTERM's handler with one that aborts
     try:
         remote = ray.remote(run_child).options(num_cpus=max(1, (os.cpu_count() or 1) // workers), max_retries=0)
         pending = {child.key: remote.remote(command, environment, metrics) for child, command, environment in jobs}
         codes = {}
-        for key, reference in pending.items():
-            try:
-                codes[key] = ray.get(reference)
-            except ray.exceptions.RayError as error:
-                codes[key] = -9
-                print(f"note: {key}: its Ray worker ended ({type(error).__name__})", file=sys.stderr)
+        try:
+            for key, reference in pending.items():
+                try:
+                    codes[key] = ray.get(reference)
+                except ray.exceptions.RayError as error:
+                    codes[key] = -9
+                    print(f"note: {key}: its Ray worker ended ({type(error).__name__})", file=sys.stderr)
+        except KeyboardInterrupt:  # a stop signal, which ray.get turns into a plain KeyboardInterrupt; shutting
+            raise Interrupted(Interrupted.last_signal) from None  # Ray down ends its workers and their children
         return codes
     finally:
         ray.shutdown()
@@ -157,6 +168,24 @@ def close_unfinished(parent_id: str, codes: dict[str, int]) -> None:
         if run.info.status == "RUNNING" and code != 0:
             client.set_tag(run.info.run_id, ENDED_BY_TAG, f"its process exited with {code}")
             client.set_terminated(run.info.run_id, "KILLED" if code < 0 or code >= 128 else "FAILED")
+
+
+def close_stopped(parent_id: str, stop: Interrupted) -> None:
+    """A stop signal to `cv` or `sweep`: the parent and every child still open (on Ray workers, or one whose
+    process ignored the signal) ended as KILLED, tagged with the signal; what finished stays as it was."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from padl_shared.tracking import ENDED_BY_TAG, tracking_uri
+
+    client = MlflowClient(tracking_uri())
+    for run in children_of(parent_id):
+        if run.info.status == "RUNNING":
+            client.set_tag(run.info.run_id, ENDED_BY_TAG, f"its {stop} (stop signal) to the parent")
+            client.set_terminated(run.info.run_id, "KILLED")
+    mlflow.set_tag(ENDED_BY_TAG, f"{stop} (stop signal)")
+    mlflow.set_tag("padl.missing", "; ".join(summarise(parent_id)[2]) or "none")
+    mlflow.end_run("KILLED")
 
 
 def children_of(parent_id: str) -> list:
@@ -273,10 +302,15 @@ def measure(kind: str, question: str, points: list[dict], seeds: list[int], fold
     with mlflow.start_run(experiment_id=experiment, run_name=name, tags=tags) as parent:
         if len(points) == 1:
             mlflow.log_params({"seeds": ",".join(map(str, seeds)), **flatten(points[0])})
-        with tempfile.TemporaryDirectory(prefix="padl-cv-outputs-") as outputs:
-            jobs = [(child, child_command(question, child, point, data),
-                     child_environment(parent.info.run_id, child, threads, outputs)) for child, point in children]
-            codes = run_children(jobs, protocol.metrics, workers, address)
+        try:
+            with tempfile.TemporaryDirectory(prefix="padl-cv-outputs-") as outputs:
+                jobs = [(child, child_command(question, child, point, data),
+                         child_environment(parent.info.run_id, child, threads, outputs)) for child, point in children]
+                codes = run_children(jobs, protocol.metrics, workers, address)
+        except Interrupted as stop:
+            stop.run_id = parent.info.run_id
+            close_stopped(parent.info.run_id, stop)
+            raise
         close_unfinished(parent.info.run_id, codes)
         _, logged, missing = summarise(parent.info.run_id)
         mlflow.log_metrics(logged)
@@ -309,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--address", default=None)
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args(argv)
+    raise_on_stop_signals()
     try:
         protocol = Protocol(args.question)
         if args.report:
@@ -330,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        ended = f"run {stop.run_id} and its open children marked KILLED" if stop.run_id else "no run was open"
+        print(f"interrupted by {stop}: {ended}; finished folds and earlier runs kept", file=sys.stderr)
+        return stop.exit_code
     return 0
 
 
