@@ -1,6 +1,7 @@
 """Experiments as a user types them: `train --set`, `cv`, `sweep` (one at a time, on Ray workers, on a running Ray
 cluster), a fold killed mid-run, and help that trains nothing. Question 4 on tiny data throughout."""
 
+import contextlib
 import json
 import os
 import signal
@@ -121,24 +122,35 @@ def err_tail(folder):
     return (folder / "err").read_text()[-2000:]
 
 
-def test_a_fold_killed_mid_run_is_marked_and_named_missing(env, tmp_path):
-    env = {**env, "OMP_NUM_THREADS": "1"}
+@contextlib.contextmanager
+def cv_with_fold_zero_running(env, folder):
+    """`invoke cv --q 4` on two long folds, output to files in ``folder`` (a full pipe would block it), entered once
+    fold 0's run is RUNNING: yields the process and that run; waits for the process on the way out."""
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     mlflow.search_experiments()  # creates the store before cv opens it: two creations at once fail in alembic
     command = [sys.executable, "-m", "invoke", "cv", "--q", "4", "--folds", "0-1", "--set", "epochs=3000",
                "--set", "members=2", "--set", "hidden=8"]
-    with open(tmp_path / "out", "w+") as out, open(tmp_path / "err", "w+") as err:  # files: a full pipe would block it
-        process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env, stdout=out, stderr=err,
-                                   text=True)
-        victim, deadline = None, time.time() + 300
-        while victim is None and process.poll() is None and time.time() < deadline:
-            time.sleep(0.5)
-            victim = running_fold("fold 0")
-        assert victim is not None, f"fold 0 never seen running; cv exit code {process.poll()}: {err_tail(tmp_path)}"
+    with open(folder / "out", "w") as out, open(folder / "err", "w") as err:
+        process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], stdout=out, stderr=err,
+                                   env={**env, "OMP_NUM_THREADS": "1"}, text=True)
+        try:
+            victim, deadline = None, time.time() + 300
+            while victim is None and process.poll() is None and time.time() < deadline:
+                time.sleep(0.5)
+                victim = running_fold("fold 0")
+            assert victim is not None, f"fold 0 never seen running; cv exit code {process.poll()}: {err_tail(folder)}"
+            yield process, victim
+            process.wait(timeout=300)
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def test_a_fold_killed_mid_run_is_marked_and_named_missing(env, tmp_path):
+    with cv_with_fold_zero_running(env, tmp_path) as (process, victim):
         os.kill(int(victim.data.tags["padl.process"].rpartition(":")[2]), signal.SIGKILL)
-        process.wait(timeout=300)
-    out, err = (tmp_path / "out").read_text(), (tmp_path / "err").read_text()
-    assert process.returncode == 0, err
+    out = (tmp_path / "out").read_text()
+    assert process.returncode == 0, err_tail(tmp_path)
     assert mlflow.get_run(victim.info.run_id).info.status == "KILLED"
     parent = mlflow.get_run(victim.data.tags["mlflow.parentRunId"])
     assert parent.info.status == "FAILED"
@@ -147,21 +159,8 @@ def test_a_fold_killed_mid_run_is_marked_and_named_missing(env, tmp_path):
 
 
 def test_a_stop_signal_to_cv_ends_the_parent_and_the_running_fold_as_killed(env, tmp_path):
-    env = {**env, "OMP_NUM_THREADS": "1"}
-    mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
-    mlflow.search_experiments()  # creates the store before cv opens it
-    command = [sys.executable, "-m", "invoke", "cv", "--q", "4", "--folds", "0-1", "--set", "epochs=3000",
-               "--set", "members=2", "--set", "hidden=8"]
-    with open(tmp_path / "out", "w+") as out, open(tmp_path / "err", "w+") as err:
-        process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env, stdout=out, stderr=err,
-                                   text=True)
-        victim, deadline = None, time.time() + 300
-        while victim is None and process.poll() is None and time.time() < deadline:
-            time.sleep(0.5)
-            victim = running_fold("fold 0")
-        assert victim is not None, f"fold 0 never seen running; cv exit code {process.poll()}: {err_tail(tmp_path)}"
+    with cv_with_fold_zero_running(env, tmp_path) as (process, victim):
         process.send_signal(signal.SIGTERM)  # to invoke, as `kill PID` would
-        process.wait(timeout=120)
     assert process.returncode == 143, err_tail(tmp_path)
     parent = mlflow.get_run(victim.data.tags["mlflow.parentRunId"])
     assert "interrupted by SIGTERM: run " + parent.info.run_id in err_tail(tmp_path)
