@@ -5,7 +5,6 @@ from q5_garments.augment import (
     erase,
     garment_layers,
     paste_on_backgrounds,
-    random_convolution,
     random_geometry,
     recolour,
     warp,
@@ -65,22 +64,6 @@ def test_erasing_fills_one_rectangle_of_its_share_of_the_photos_with_noise():
     rows, columns = covered[hit].any(2), covered[hit].any(1)  # a rectangle: its pixels are its rows × its columns
     assert torch.equal(covered[hit].sum((1, 2)), rows.sum(1) * columns.sum(1))
     assert erase(photos, torch.Generator(), share=0) is photos
-
-
-def test_random_convolutions_change_texture_and_colour_but_keep_the_outline():
-    photos = torch.full((4, 3, 32, 32), 0.2)
-    photos[:, :, 8:24, 8:24] = torch.tensor([0.9, 0.6, 0.1]).view(3, 1, 1)  # a garment-coloured square, four times
-    generator = torch.Generator().manual_seed(3)
-    filtered = random_convolution(photos, generator, share=1.0)
-    assert filtered.shape == photos.shape and filtered.min() >= 0 and filtered.max() <= 1
-    assert not torch.allclose(filtered, photos) and not torch.allclose(filtered[0], filtered[1])  # a kernel a photo
-    for photo in filtered:  # each flat region stays flat: only the square's edge (the kernel's reach) varies
-        inside, outside = photo[:, 12:20, 12:20], photo[:, :, :2]
-        assert torch.allclose(inside, inside[:, :1, :1].expand_as(inside), atol=1e-5)
-        assert torch.allclose(outside, outside[:, :1, :1].expand_as(outside), atol=1e-5)
-    untouched = torch.Generator().manual_seed(3)
-    assert random_convolution(photos, untouched, share=0.0) is photos  # off: nothing drawn, the recipe's stream kept
-    assert torch.equal(untouched.get_state(), torch.Generator().manual_seed(3).get_state())
 
 
 def garments_on_plain_floors(count: int = 4, side: int = 48) -> torch.Tensor:

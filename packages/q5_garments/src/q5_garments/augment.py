@@ -160,25 +160,6 @@ def erase(images: torch.Tensor, generator: torch.Generator, share: float, low: f
     return torch.where(inside[:, None], torch.rand(images.shape, generator=generator), images)
 
 
-def random_convolution(images: torch.Tensor, generator: torch.Generator, share: float,
-                       sizes: tuple[int, ...] = (1, 3, 5, 7)) -> torch.Tensor:
-    """Random convolutions (Xu et al., ICLR 2021, their mixing form): ``share`` of the photos filtered by a freshly
-    drawn 3→3-channel kernel of their own (one size a batch, from ``sizes``; weights of variance 1/(3k²), so the
-    contrast stays about the same) and mixed with the original by a random share. Local texture and colour change,
-    the outline that tells a sleeve's length does not: a garment apart from its shoot's fabric and light."""
-    if not share:
-        return images
-    count, channels, height, width = images.shape
-    size = sizes[int(torch.randint(0, len(sizes), (1,), generator=generator))]
-    kernels = torch.randn(count * channels, channels, size, size, generator=generator) / (channels * size ** 2) ** 0.5
-    padded = F.pad((images - 0.5).reshape(1, count * channels, height, width), [size // 2] * 4, mode="replicate")
-    filtered = F.conv2d(padded, kernels, groups=count).reshape(images.shape) + 0.5  # no dark frame at the border
-    kept = torch.rand(count, 1, 1, 1, generator=generator)
-    mixed = (kept * images + (1 - kept) * filtered).clamp(0, 1)
-    chosen = torch.rand(count, generator=generator) < share
-    return torch.where(chosen[:, None, None, None], mixed, images)
-
-
 def _border_colours(photos: torch.Tensor, border: int) -> torch.Tensor:
     """N×3 median colour of each photo's outer ``border`` pixels: its floor, bed or wall where the shoot is plain."""
     strips = [photos[..., :border, :], photos[..., -border:, :], photos[..., :, :border], photos[..., :, -border:]]
@@ -242,17 +223,15 @@ def paste_on_backgrounds(images: torch.Tensor, masks: torch.Tensor, backgrounds:
 
 
 def augment_batch(images: torch.Tensor, generator: torch.Generator, size: int | None, erase_share: float,
-                  recolour_share: float, min_area: float = 0.6, random_conv_share: float = 0.0,
+                  recolour_share: float, min_area: float = 0.6,
                   paste: tuple[torch.Tensor, torch.Tensor, float] | None = None) -> torch.Tensor:
     """uint8 batch → float size×size batch (None: the input's size) in [0, 1]: on a share, the garment pasted onto
     another background (``paste``: the batch's masks, every background, the share), then geometry (crops of at
-    least ``min_area`` of the photo), random convolutions on a share, colour, drawn lines and noise, then channels
-    reordered and a rectangle erased on a share of the photos, each drawn per photo. Batched by hand: torchvision's
-    v2 transforms draw one set of parameters per call, so per-photo draws cost a call per photo, 30 % of a
-    training epoch on 2 CPU cores."""
+    least ``min_area`` of the photo), colour, drawn lines and noise, then channels reordered and a rectangle erased
+    on a share of the photos, each drawn per photo. Batched by hand: torchvision's v2 transforms draw one set of
+    parameters per call, so per-photo draws cost a call per photo, 30 % of a training epoch on 2 CPU cores."""
     if paste is not None:
         images = paste_on_backgrounds(images, *paste[:2], generator, paste[2])
     geometric = warp(images.float() / 255, random_geometry(len(images), generator, min_area), size)
-    textured = random_convolution(geometric, generator, random_conv_share)
-    distracted = add_noise(draw_lines(jitter_colour(textured, generator), generator), generator)
+    distracted = add_noise(draw_lines(jitter_colour(geometric, generator), generator), generator)
     return erase(recolour(distracted, generator, recolour_share), generator, erase_share)

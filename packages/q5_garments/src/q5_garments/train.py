@@ -45,8 +45,6 @@ class TrainConfig:
     label_smoothing: float = 0.1
     recolour_share: float = 0.2  # photos with their RGB channels reordered, and photos with a rectangle of noise
     erase_share: float = 0.5  # over 2-20 % of them (random erasing): another shoot's colours, and what it hides
-    random_conv_share: float = 0.0  # photos filtered by a random convolution (augment.random_convolution): texture
-    #                                 and colour scrambled, outline kept
     paste_share: float = 0.0  # photos whose garment (augment.garment_layers' mask) is pasted onto another photo's
     #                           background: the garment apart from its shoot (copy-paste)
     rotation_share: float = 0.0  # a share of each batch seen again turned by 0, 90, 180 or 270° for a second head
@@ -185,8 +183,7 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         for batch in torch.randperm(len(labels), generator=generator).split(config.batch_size):
             paste = (layers[0][batch], layers[1], config.paste_share) if layers else None
             inputs = augment_batch(photos[batch], generator, config.resolution, config.erase_share,
-                                   config.recolour_share, random_conv_share=config.random_conv_share, paste=paste
-                                   ).to(device, memory_format=layout)
+                                   config.recolour_share, paste=paste).to(device, memory_format=layout)
             targets = labels[batch].to(device)
             with autocast(device):  # bf16 where the hardware has it: about 1.8× faster a step on this CPU
                 logits, loss = losses(model, rotation_head, inputs, targets, config, generator)
