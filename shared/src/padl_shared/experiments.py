@@ -155,9 +155,9 @@ def run_children(jobs: list[tuple[Child, list[str], dict]], metrics: tuple[str, 
         ray.shutdown()
 
 
-def close_unfinished(parent_id: str, codes: dict[str, int]) -> None:
+def close_unfinished(parent_id: str, codes: dict[str, int], stop: Interrupted | None = None) -> None:
     """A child whose process failed or was killed but whose run is still open (SIGKILL, a lost worker): FAILED or
-    KILLED, with the reason."""
+    KILLED, with the reason; after a ``stop`` signal to the parent, every child still open: KILLED."""
     from mlflow.tracking import MlflowClient
 
     from padl_shared.tracking import ENDED_BY_TAG, tracking_uri
@@ -165,24 +165,21 @@ def close_unfinished(parent_id: str, codes: dict[str, int]) -> None:
     client = MlflowClient(tracking_uri())
     for run in children_of(parent_id):
         code = codes.get(run.data.tags.get("padl.child"), 0)
-        if run.info.status == "RUNNING" and code != 0:
-            client.set_tag(run.info.run_id, ENDED_BY_TAG, f"its process exited with {code}")
-            client.set_terminated(run.info.run_id, "KILLED" if code < 0 or code >= 128 else "FAILED")
+        if run.info.status != "RUNNING" or (code == 0 and stop is None):
+            continue
+        reason = f"its {stop} (stop signal) to the parent" if stop else f"its process exited with {code}"
+        client.set_tag(run.info.run_id, ENDED_BY_TAG, reason)
+        client.set_terminated(run.info.run_id, "KILLED" if stop or code < 0 or code >= 128 else "FAILED")
 
 
 def close_stopped(parent_id: str, stop: Interrupted) -> None:
     """A stop signal to `cv` or `sweep`: the parent and every child still open (on Ray workers, or one whose
     process ignored the signal) ended as KILLED, tagged with the signal; what finished stays as it was."""
     import mlflow
-    from mlflow.tracking import MlflowClient
 
-    from padl_shared.tracking import ENDED_BY_TAG, tracking_uri
+    from padl_shared.tracking import ENDED_BY_TAG
 
-    client = MlflowClient(tracking_uri())
-    for run in children_of(parent_id):
-        if run.info.status == "RUNNING":
-            client.set_tag(run.info.run_id, ENDED_BY_TAG, f"its {stop} (stop signal) to the parent")
-            client.set_terminated(run.info.run_id, "KILLED")
+    close_unfinished(parent_id, {}, stop)
     mlflow.set_tag(ENDED_BY_TAG, f"{stop} (stop signal)")
     mlflow.set_tag("padl.missing", "; ".join(summarise(parent_id)[2]) or "none")
     mlflow.end_run("KILLED")

@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from scipy import ndimage
 from torchvision.transforms import v2
 
+from q5_garments.data import border_sides
+
 
 def draw_lines(images: torch.Tensor, generator: torch.Generator, max_lines: int = 4,
                max_width: float = 0.02) -> torch.Tensor:
@@ -160,12 +162,6 @@ def erase(images: torch.Tensor, generator: torch.Generator, share: float, low: f
     return torch.where(inside[:, None], torch.rand(images.shape, generator=generator), images)
 
 
-def _border_colours(photos: torch.Tensor, border: int) -> torch.Tensor:
-    """N×3 median colour of each photo's outer ``border`` pixels: its floor, bed or wall where the shoot is plain."""
-    strips = [photos[..., :border, :], photos[..., -border:, :], photos[..., :, :border], photos[..., :, -border:]]
-    return torch.cat([strip.flatten(2) for strip in strips], 2).median(2).values
-
-
 def _silhouette(candidate: np.ndarray, min_solidity: float) -> np.ndarray:
     """The largest connected region of a boolean image, its holes filled; empty if there is none or it is ragged
     (its area under ``min_solidity`` of its convex hull's: a print or a floor taken for the garment)."""
@@ -194,7 +190,8 @@ def garment_layers(photos: torch.Tensor, border: int = 4, min_share: float = 0.0
     from skimage.filters import threshold_otsu
 
     pixels = photos.float()
-    distance = (pixels - _border_colours(pixels, border)[..., None, None]).norm(dim=1).numpy()
+    background = torch.cat([side.flatten(2) for side in border_sides(pixels, border)], 2).median(2).values
+    distance = (pixels - background[..., None, None]).norm(dim=1).numpy()
     masks = torch.from_numpy(np.stack([_silhouette(d > threshold_otsu(d), min_solidity) if np.ptp(d) > 0 else d > 0
                                        for d in distance]))
     hole = F.max_pool2d(masks[:, None].float(), 5, 1, 2) > 0  # the garment's blurred edge too

@@ -72,6 +72,12 @@ def originals(images: torch.Tensor) -> np.ndarray:
                      for row, image in enumerate(images)], dtype=np.int64)
 
 
+def border_sides(images: torch.Tensor, width: int = 4) -> tuple[torch.Tensor, ...]:
+    """The outer ``width`` rows and columns of each photo, top, bottom, left, right: its bed, floor or wall, and the
+    shoot's light, wherever the garment leaves them free."""
+    return images[..., :width, :], images[..., -width:, :], images[..., :, :width], images[..., :, -width:]
+
+
 def shoots(images: torch.Tensor, count: int, seed: int, batch: int = 256) -> np.ndarray:
     """A shoot for each photo: k-means into ``count`` clusters of what a shoot shares, the background and the light
     at the photo's border (the mean colour of each side, 4 px of a 32 px thumbnail, and the border's spread).
@@ -83,7 +89,7 @@ def shoots(images: torch.Tensor, count: int, seed: int, batch: int = 256) -> np.
     features = []
     for chunk in images.split(batch):
         small = F.interpolate(chunk.float() / 255, size=(32, 32), mode="area")
-        sides = (small[..., :4, :], small[..., -4:, :], small[..., :, :4], small[..., :, -4:])
+        sides = border_sides(small)
         border = torch.cat([side.flatten(2) for side in sides], 2)
         features.append(torch.cat([*(side.mean((2, 3)) for side in sides), border.std(2)], 1))
     scaled = StandardScaler().fit_transform(torch.cat(features).numpy())
