@@ -27,8 +27,9 @@ def _record(run, figures: Path, staging: Path) -> dict:
 
 
 def recipe_cv(question: str) -> dict | None:
-    """The newest finished `invoke cv` of ``question``'s recipe (nothing changed) in the store: its pooled metrics,
-    fold count and command; None when there is none."""
+    """The newest finished `invoke cv` of ``question``'s recipe (nothing changed) over two folds or more in the store:
+    its pooled metrics, fold count and command; None when there is none. One fold has no spread: a pilot, not an
+    estimate."""
     import mlflow
     from padl_shared.experiments import EXPERIMENT_SUFFIX, RECIPE
 
@@ -38,7 +39,7 @@ def recipe_cv(question: str) -> dict | None:
         order_by=["attributes.start_time DESC"], output_format="list")
     for run in runs:
         children = json.loads(run.data.tags["padl.children"])
-        if all(key.startswith(RECIPE + " | ") for key in children):
+        if len(children) >= 2 and all(key.startswith(RECIPE + " | ") for key in children):
             return {"run_id": run.info.run_id, "metrics": run.data.metrics, "folds": len(children),
                     "command": run.data.tags["padl.command"]}
     return None
