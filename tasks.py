@@ -284,7 +284,7 @@ def test(c, q=None):
         raise Exit(f"--q must be one of 1-6, got {q!r}", code=2)
     workers = f" -n {os.cpu_count()}" if (os.cpu_count() or 1) > 1 else ""  # most tests wait on subprocesses
     with c.cd(str(ROOT)):
-        c.run(f"{PYTHON} -m pytest -q{workers} {' '.join(paths)}", pty=False)
+        c.run(f"{PYTHON} -m pytest -q{workers} --durations=10 {' '.join(paths)}", pty=False)  # the slowest named
 
 
 @task

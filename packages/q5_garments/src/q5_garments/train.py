@@ -47,8 +47,6 @@ class TrainConfig:
     erase_share: float = 0.5  # over 2-20 % of them (random erasing): another shoot's colours, and what it hides
     paste_share: float = 0.0  # photos whose garment (augment.garment_layers' mask) is pasted onto another photo's
     #                           background: the garment apart from its shoot (copy-paste)
-    rotation_share: float = 0.0  # a share of each batch seen again turned by 0, 90, 180 or 270° for a second head
-    #                              that names the turn (self-supervision as an auxiliary loss); not shipped
     val_fraction: float = 0.2  # held out, whole shoots, stratified by class; scored clean and with distractors
     fold: int = 0  # which of the 1/val_fraction folds is held out (`invoke cv --q 5` runs them all)
     photos_per_shoot: int = 20  # shoots are found as clusters of about this many photos (see data.shoots)
@@ -131,31 +129,6 @@ def epochs_to_run(config: TrainConfig) -> int:
     return max(1, round(config.epochs * (1 - config.val_fraction))) if config.refit else config.epochs
 
 
-def turned_copies(inputs: torch.Tensor, share: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``share`` of a batch of square photos, each turned by a random multiple of 90°, and the multiples:
-    the rotation task of Gidaris et al. (2018), added to the garment's as in Su, Maji & Hariharan (2020)."""
-    count = round(len(inputs) * share)
-    turns = torch.randint(0, 4, (count,), generator=generator)
-    turned = torch.stack([torch.rot90(photo, int(turn), (1, 2)) for photo, turn in zip(inputs[:count], turns)])
-    channels_last = inputs.is_contiguous(memory_format=torch.channels_last)
-    return turned.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format), turns
-
-
-def losses(model: GarmentNet, rotation_head: nn.Module | None, inputs: torch.Tensor, targets: torch.Tensor,
-           config: TrainConfig, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """The garment logits of a batch and the training loss: label-smoothed cross-entropy, plus, with a rotation
-    head, the cross-entropy of naming the turn of ``rotation_share`` of the photos, in the same forward pass."""
-    if rotation_head is None:
-        logits = model(inputs).float()
-        return logits, F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
-    turned, turns = turned_copies(inputs, config.rotation_share, generator)
-    features = model.embed(torch.cat([inputs, turned]))
-    logits = model.head(features[:len(inputs)]).float()
-    turn_logits = rotation_head(features[len(inputs):]).float()
-    return logits, (F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
-                    + F.cross_entropy(turn_logits, turns.to(turn_logits.device)))
-
-
 def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
         validation: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[nn.Module, list, nn.Module | None]:
     """A network trained from scratch on uint8 photos at the network's resolution, its per-epoch history, logged to
@@ -169,9 +142,7 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
     generator = torch.Generator().manual_seed(config.seed)
     layout = memory_layout(config.width)
     model = GarmentNet(config.width, config.resolution).to(device, memory_format=layout)
-    rotation_head = nn.Linear(model.head[-1].in_features, 4).to(device) if config.rotation_share else None
-    trained = list(model.parameters()) + (list(rotation_head.parameters()) if rotation_head else [])
-    optimiser = torch.optim.AdamW(trained, lr=config.lr, weight_decay=config.weight_decay)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     layers = garment_layers(photos) if config.paste_share else None
     epochs, batches = epochs_to_run(config), int(np.ceil(len(labels) / config.batch_size))
     schedule, averaged = averaging.schedule(model, optimiser, epochs * batches, config.average_from, config.held_rate)
@@ -186,7 +157,8 @@ def fit(config: TrainConfig, photos: torch.Tensor, labels: torch.Tensor, device,
                                    config.recolour_share, paste=paste).to(device, memory_format=layout)
             targets = labels[batch].to(device)
             with autocast(device):  # bf16 where the hardware has it: about 1.8× faster a step on this CPU
-                logits, loss = losses(model, rotation_head, inputs, targets, config, generator)
+                logits = model(inputs).float()
+            loss = F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()

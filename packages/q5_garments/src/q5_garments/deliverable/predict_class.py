@@ -42,13 +42,9 @@ class GarmentNet(nn.Module):
             Residual(4 * width, 8 * width, 2), nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(8 * width, CLASSES))
 
-    def embed(self, images):
-        """The pooled features of images in [0, 1] at the network's own resolution."""
-        return self.features((images - self.mean) / self.std)
-
     def forward(self, images):
         """Logits for images in [0, 1] at the network's own resolution."""
-        return self.head(self.embed(images))
+        return self.head(self.features((images - self.mean) / self.std))
 
 
 def resize(images, resolution: int):
