@@ -82,23 +82,23 @@ def sweep_children(env):
     return parent, sorted(run.data.tags["padl.child"] for run in runs if run.info.run_id != parent.info.run_id)
 
 
-def test_sweep_on_ray_workers_then_on_a_running_ray_cluster(env, invoke):
-    swept = invoke("sweep", "--q", "4", "--set", "lr=1e-3,3e-3", *TINY, "--folds", "0", "--workers", "2", env=env)
-    assert swept.returncode == 0, swept.stderr
-    parent, children = sweep_children(env)
-    assert children == ["epochs=2 members=2 hidden=8 | seed 0 | fold 0",
-                        "lr=0.001 epochs=2 members=2 hidden=8 | seed 0 | fold 0",
-                        "lr=0.003 epochs=2 members=2 hidden=8 | seed 0 | fold 0"]
-    assert parent.info.status == "FINISHED" and parent.data.tags["padl.missing"] == "none"
-    assert "| mae vs epochs=2 members=2 hidden=8 |" in swept.stdout
-    assert "Started a local Ray instance" in swept.stdout + swept.stderr
-
+def test_sweep_on_ray_workers_beside_a_running_ray_cluster_then_on_it(env, invoke):
     ray, port = str(Path(sys.executable).with_name("ray")), "6391"  # one test: two Ray clusters at once collide
     started = subprocess.run([ray, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
                               '--system-config={"worker_niceness": 0}'],  # Ray's nice 15 starves a fold under load
                              capture_output=True, text=True, env=env)
     assert started.returncode == 0, started.stderr
-    try:
+    try:  # --workers alone: this machine's own Ray, not the cluster that `ray start` made the latest
+        swept = invoke("sweep", "--q", "4", "--set", "lr=1e-3,3e-3", *TINY, "--folds", "0", "--workers", "2", env=env)
+        assert swept.returncode == 0, swept.stderr
+        parent, children = sweep_children(env)
+        assert children == ["epochs=2 members=2 hidden=8 | seed 0 | fold 0",
+                            "lr=0.001 epochs=2 members=2 hidden=8 | seed 0 | fold 0",
+                            "lr=0.003 epochs=2 members=2 hidden=8 | seed 0 | fold 0"]
+        assert parent.info.status == "FINISHED" and parent.data.tags["padl.missing"] == "none"
+        assert "| mae vs epochs=2 members=2 hidden=8 |" in swept.stdout
+        assert "Started a local Ray instance" in swept.stdout + swept.stderr
+
         joined = invoke("sweep", "--q", "4", "--set", "hidden=4,8", "--set", "epochs=2", "--set", "members=2",
                         "--holdout", "--workers", "2", "--address", f"127.0.0.1:{port}", env=env)
         assert joined.returncode == 0, joined.stderr

@@ -134,8 +134,10 @@ def run_children(jobs: list[tuple[Child, list[str], dict]], metrics: tuple[str, 
         return {child.key: run_child(command, environment, metrics) for child, command, environment in jobs}
     import ray
 
-    local = {} if address else {"num_cpus": os.cpu_count(), "_system_config": {"worker_niceness": 0}}  # Ray's
-    ray.init(address=address, include_dashboard=False, log_to_driver=True, **local)  # default nice 15 starves a fold
+    # worker_niceness 0: Ray's default nice 15 starves a fold under load
+    local = {} if address else {"num_cpus": os.cpu_count(), "_system_config": {"worker_niceness": 0}}
+    # "local": this machine's own instance, even where another Ray cluster runs (a plain ray.init() would join it)
+    ray.init(address=address or "local", include_dashboard=False, log_to_driver=True, **local)
     raise_on_stop_signals()  # Ray's driver replaces SIGTERM's handler with one that aborts
     try:
         remote = ray.remote(run_child).options(num_cpus=max(1, (os.cpu_count() or 1) // workers), max_retries=0)
