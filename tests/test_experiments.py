@@ -76,6 +76,17 @@ def test_questions_without_folds_say_how_train_validates(env, invoke):
     assert "q1_regression: `invoke train --q 1` already cross-validates" in answered.stdout
 
 
+def test_a_sweep_runs_the_recipe_once_where_a_value_given_is_the_recipes():
+    from padl_shared.errors import DataError
+    from padl_shared.experiments import grid
+    from q4_waist.train import TrainConfig
+
+    assert grid(TrainConfig, ["lr=3e-3,1e-3", "epochs=2"], "q4_waist") == [{"epochs": 2}, {"lr": 1e-3, "epochs": 2}]
+    assert grid(TrainConfig, ["hidden=8,32"], "q4_waist") == [{}, {"hidden": 8}]
+    with pytest.raises(DataError, match="every value given is the recipe's own"):
+        grid(TrainConfig, ["lr=3e-3,0.003"], "q4_waist")
+
+
 def sweep_children(env):
     runs = runs_of(env, "q4_waist_cv")
     (parent,) = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]  # the only sweep so far

@@ -58,8 +58,8 @@ def whole_numbers(text: str, flag: str) -> list[int]:
 
 def grid(config_type, pairs: list[str], question: str) -> list[dict]:
     """``["lr=1e-3,3e-3", "width=24,32", "epochs=60"]`` → the baseline (the recipe with the settings given one
-    value, here epochs=60), then every combination of the settings given several, each value parsed to its field's
-    type."""
+    value, here epochs=60), then every combination of the settings given several that differs from it (so
+    ``--set mixed_people=0,0.5`` runs the recipe once), each value parsed to its field's type."""
     axes = []
     for pair in pairs:
         key, _, values = pair.partition("=")
@@ -68,8 +68,13 @@ def grid(config_type, pairs: list[str], question: str) -> list[dict]:
     varied = [axis for axis in axes if len(axis) > 1]
     if not varied:
         raise DataError("sweep: give at least one setting two or more values, e.g. --set lr=1e-3,3e-3")
-    return [fixed] + [{k: v for part in combination for k, v in part.items()} | fixed
-                      for combination in itertools.product(*varied)]
+    baseline = dataclasses.replace(config_type(), **fixed)
+    combinations = [{k: v for part in combination for k, v in part.items()} | fixed
+                    for combination in itertools.product(*varied)]
+    others = [point for point in combinations if dataclasses.replace(config_type(), **point) != baseline]
+    if not others:
+        raise DataError("sweep: every value given is the recipe's own; give one that differs")
+    return [fixed] + others
 
 
 class Protocol:
