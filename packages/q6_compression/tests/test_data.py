@@ -3,7 +3,7 @@ import pytest
 import torch
 from padl_shared.errors import DataError
 from PIL import Image
-from q6_compression.data import lfw_faces, load_faces, person_of, split_by_person
+from q6_compression.data import lfw_faces, load_faces, people_of, person_of, split_by_person
 
 
 def test_decoded_once_then_read_from_the_cache(faces, tmp_path):
@@ -35,8 +35,13 @@ def test_empty_folder(tmp_path):
         load_faces(tmp_path)
 
 
-def test_person_ids():
+def test_person_ids_where_the_names_carry_them_else_each_photo_its_own_person():
     assert person_of("yaleB01_P00A+035E+15.png") == "yaleB01"
+    yale = ["yaleB01_P00A+035E+15.png", "yaleB01_P00A-010E+00.png", "yaleB02_P00A+000E+00.png"]
+    assert list(people_of(yale)) == ["yaleB01", "yaleB01", "yaleB02"]
+    camera = ["IMG_0001.png", "IMG_0002.png", "IMG_0003.png"]  # one shared prefix: not a person
+    assert list(people_of(camera)) == ["IMG_0001", "IMG_0002", "IMG_0003"]
+    assert list(people_of(["anna.png", "ben.png"])) == ["anna", "ben"]
 
 
 def test_split_holds_out_whole_people(faces):

@@ -185,6 +185,17 @@ def test_tiny_training_logs_and_writes_the_deliverable(faces, store):
     assert {name: logged[name] for name in metrics} == pytest.approx(metrics)
 
 
+def test_a_folder_whose_file_names_carry_no_person_id_trains_and_says_so(faces, store, capsys):
+    for number, path in enumerate(sorted(faces.iterdir())):
+        path.rename(faces / f"IMG_{number:04d}.png")
+    config = TrainConfig(**{**TINY, "epochs": 1, "other_camera": 0, "unseen_people": 4})
+    with tracked_run("q6_test", "no person ids", 0, config, {"faces": faces}) as run:
+        metrics = train(config, load_faces(faces), store)
+    assert metrics["n_unseen"] == 4 and metrics["n_train"] + metrics["n_seen"] == 20
+    assert "each photo counted as its own person" in mlflow.get_run(run.info.run_id).data.tags["conclusion"]
+    assert "note: the face file names carry no person id; the 4 unseen photos" in capsys.readouterr().err
+
+
 def test_training_lowers_the_loss(faces, store):
     output = store / "out"
     output.mkdir()

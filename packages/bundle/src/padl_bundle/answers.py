@@ -173,11 +173,11 @@ def write_samples(staging: Path) -> Path | None:
         pass
     try:
         from q6_compression.data import DEFAULT_FOLDER as FACES
-        from q6_compression.data import decode_images, image_files, person_of
+        from q6_compression.data import decode_images, image_files, people_of
 
-        first_of_person = {}
-        for path in image_files(resolve_data(FACES)):
-            first_of_person.setdefault(person_of(path.name), path)
+        files, first_of_person = image_files(resolve_data(FACES)), {}
+        for path, person in zip(files, people_of([path.name for path in files])):
+            first_of_person.setdefault(person, path)
         samples["faces"] = decode_images(list(first_of_person.values())[::5][:6])
     except DataError:
         pass

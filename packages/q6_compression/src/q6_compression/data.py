@@ -23,6 +23,20 @@ def person_of(name: str) -> str:
     return re.split(r"[_\-.]", Path(name).stem, maxsplit=1)[0]
 
 
+def names_carry_people(names: list[str]) -> bool:
+    """Whether the file names start with person ids: two or more ids, some shared by several photos."""
+    return 1 < len({person_of(name) for name in names}) < len(names)
+
+
+def people_of(names: list[str]) -> np.ndarray:
+    """Each photo's person: the id its file name starts with where the names carry them, else each photo is its own
+    person (`IMG_0001.png`, `IMG_0002.png`, …): a split still holds photos out, but *unseen* may then hold photos
+    of people also trained on."""
+    if names_carry_people(names):
+        return np.array([person_of(name) for name in names])
+    return np.array([Path(name).stem for name in names])
+
+
 def image_files(folder: Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
@@ -83,7 +97,7 @@ def split_by_person(names: list[str], unseen_people: int, seen_fraction: float, 
                     fold: int = 0) -> dict[str, np.ndarray]:
     """Indices of: train; other photos of people in train (`seen`); every photo of held-out people (`unseen`).
     The people, shuffled by ``seed``, fall into folds of ``unseen_people``; fold ``fold`` is held out."""
-    people = np.array([person_of(name) for name in names])
+    people = people_of(names)
     rng = np.random.default_rng(seed)
     distinct = rng.permutation(np.unique(people))
     if unseen_people >= len(distinct):

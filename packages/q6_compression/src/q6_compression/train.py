@@ -5,6 +5,7 @@ write compress_images.py with its weights."""
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,15 @@ from sklearn.decomposition import PCA
 from tqdm.auto import tqdm
 
 from q6_compression import figures
-from q6_compression.data import DEFAULT_FOLDER, image_files, lfw_faces, load_faces, person_of, split_by_person
+from q6_compression.data import (
+    DEFAULT_FOLDER,
+    image_files,
+    lfw_faces,
+    load_faces,
+    names_carry_people,
+    people_of,
+    split_by_person,
+)
 from q6_compression.deliverable import GRADED, compress_images
 from q6_compression.deliverable.compress_images import LATENT, FaceCodec, block_means, decode_with, encode_with
 from q6_compression.deliverable.compress_images import ssim_per_image as differentiable_ssim
@@ -147,7 +156,7 @@ def fold_count(config: TrainConfig) -> int:
     """The folds of `invoke cv --q 6`: the people of the data folder in groups of ``unseen_people``."""
     from padl_shared.paths import resolve_data
 
-    people = {person_of(path.name) for path in image_files(resolve_data(DEFAULT_FOLDER, config.data))}
+    people = set(people_of([path.name for path in image_files(resolve_data(DEFAULT_FOLDER, config.data))]))
     return len(people) // config.unseen_people
 
 
@@ -278,7 +287,7 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
         held_out["other_camera"] = lfw_faces(config.other_camera)
     epochs = epochs_to_run(config, names)
     started = time.perf_counter()
-    people = np.array([person_of(names[row]) for row in rows["train"]])
+    people = people_of(names)[rows["train"]]
     model, history = fit(config, train_images.to(device), people, held_out, epochs, device)
     train_minutes = (time.perf_counter() - started) / 60
 
@@ -298,7 +307,12 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
             f"{metrics['ssim_unseen']:.3f} on people never seen (16-component PCA: {metrics['pca_ssim_seen']:.3f} "
             f"and {metrics['pca_ssim_unseen']:.3f}). The gap between the two is how much of the 16 numbers' quality "
             "comes from knowing the person.")
-        mlflow.set_tag("unseen_people", " ".join(sorted({person_of(names[row]) for row in rows["unseen"]})))
+        if not names_carry_people(names):
+            conclusion += (" The file names carry no person id, so each photo counted as its own person: the "
+                           "unseen photos may show people trained on.")
+            print(f"note: the face file names carry no person id; the {len(rows['unseen'])} unseen photos may show "
+                  "people trained on", file=sys.stderr)
+        mlflow.set_tag("unseen_people", " ".join(sorted(set(people_of(names)[rows["unseen"]]))))
     else:
         measuring()
         conclusion = refit_conclusion(config, metrics["n_train"], epochs, link_split_run(config))
