@@ -93,13 +93,30 @@ def sweep_children(env):
     return parent, sorted(run.data.tags["padl.child"] for run in runs if run.info.run_id != parent.info.run_id)
 
 
-def test_sweep_on_ray_workers_beside_a_running_ray_cluster_then_on_it(env, invoke):
-    ray, port = str(Path(sys.executable).with_name("ray")), "6391"  # one test: two Ray clusters at once collide
-    started = subprocess.run([ray, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
-                              '--system-config={"worker_niceness": 0}'],  # Ray's nice 15 starves a fold under load
-                             capture_output=True, text=True, env=env)
-    assert started.returncode == 0, started.stderr
-    try:  # --workers alone: this machine's own Ray, not the cluster that `ray start` made the latest
+@contextlib.contextmanager
+def ray_cluster(env, port, log):
+    """A Ray cluster of its own on ``port``, up while the block runs: `ray start --block`, stopped by a SIGTERM to
+    that one process (`ray stop` would stop every Ray on the machine, a user's running sweep too)."""
+    ray = str(Path(sys.executable).with_name("ray"))
+    with open(log, "w") as out:
+        head = subprocess.Popen([ray, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
+                                 '--system-config={"worker_niceness": 0}',  # Ray's nice 15 starves a fold under load
+                                 "--block"], stdout=out, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.time() + 120
+            while "block forever" not in log.read_text() and head.poll() is None and time.time() < deadline:
+                time.sleep(0.5)
+            assert "block forever" in log.read_text(), log.read_text()[-2000:]
+            yield
+        finally:
+            head.terminate()
+            head.wait(60)
+
+
+def test_sweep_on_ray_workers_beside_a_running_ray_cluster_then_on_it(env, invoke, tmp_path):
+    port = "6391"  # one test: two Ray clusters at once collide
+    with ray_cluster(env, port, tmp_path / "ray.log"):
+        # --workers alone: this machine's own Ray, not the cluster that `ray start` made the latest
         swept = invoke("sweep", "--q", "4", "--set", "lr=1e-3,3e-3", *TINY, "--folds", "0", "--workers", "2", env=env)
         assert swept.returncode == 0, swept.stderr
         parent, children = sweep_children(env)
@@ -114,8 +131,6 @@ def test_sweep_on_ray_workers_beside_a_running_ray_cluster_then_on_it(env, invok
         assert joined.returncode == 0, joined.stderr
         assert "Connecting to existing Ray cluster at address: " in joined.stdout + joined.stderr
         assert "| hidden=4 epochs=2 members=2 | 1 of 1 |" in joined.stdout
-    finally:
-        subprocess.run([ray, "stop", "--force"], capture_output=True, env=env)
 
 
 def running_fold(name):
