@@ -1,7 +1,6 @@
 import dataclasses
 
 import mlflow
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -11,7 +10,7 @@ from padl_shared.tracking import tracked_run
 from q6_compression.data import load_faces
 from q6_compression.deliverable import compress_images
 from q6_compression.deliverable.compress_images import FaceCodec, refine
-from q6_compression.train import TrainConfig, codec_loss, mean_faces, mix_people, random_warp, split, train
+from q6_compression.train import TrainConfig, codec_loss, random_warp, split, train
 
 TINY = dict(width=4, details=8, epochs=2, batch_size=8, unseen_people=1, seen_fraction=0.2, eval_every=1,
             other_camera=3)
@@ -120,25 +119,6 @@ def test_random_warps_are_seeded_per_face_and_vanish_at_strength_zero():
     assert torch.equal(warped, warp(1.0)) and not torch.equal(warped, warp(1.0, seed=1))
 
 
-def test_mixed_people_keep_each_faces_light_and_take_a_skin_between_two_peoples():
-    skins = torch.tensor([100, 100, 50, 50], dtype=torch.uint8)[:, None, None, None].expand(4, 1, 192, 160)
-    means, own = mean_faces(skins, np.array(["a", "a", "b", "b"]))
-    assert torch.allclose(means[:, 0, 0, 0], torch.tensor([100 / 255, 50 / 255])) and own.tolist() == [0, 0, 1, 1]
-    light = torch.linspace(0.5, 1, 160).expand(4, 1, 192, 160)  # each photo's own light
-    faces = skins.float() / 255 * light
-
-    def mixed(share, seed=0):
-        return mix_people(faces, own, means, share, torch.Generator().manual_seed(seed))
-
-    ratio = mixed(1.0) / faces
-    assert torch.allclose(ratio, ratio[..., :1, :1].expand_as(ratio), atol=1e-5)  # the light kept, the skin scaled
-    assert (ratio[:2] >= 0.5 - 1e-5).all() and (ratio[:2] <= 1 + 1e-5).all()  # a's skin towards b's, half as bright
-    assert (ratio[2:] >= 1 - 1e-5).all() and (ratio[2:] <= 2 + 1e-5).all()  # and b's towards a's
-    assert not torch.allclose(ratio, torch.ones_like(ratio))
-    assert torch.equal(mixed(1.0), mixed(1.0)) and not torch.equal(mixed(1.0), mixed(1.0, seed=1))
-    assert torch.equal(mixed(0.0), faces)
-
-
 def test_loss_is_zero_for_a_perfect_reconstruction():
     images = torch.rand(2, 1, 192, 160)
     assert codec_loss(images, images, 0.85, window=4).item() == pytest.approx(0, abs=1e-5)
@@ -204,19 +184,6 @@ def test_training_lowers_the_loss(faces, store):
         train(config, load_faces(faces), output)
     losses = [m.value for m in mlflow.tracking.MlflowClient().get_metric_history(run.info.run_id, "train_loss")]
     assert losses[-1] < losses[0]
-
-
-def test_a_run_with_mixed_people_trains_on_them(faces, store):
-    first_losses = {}
-    for share in (0.0, 1.0):
-        config = TrainConfig(**{**TINY, "epochs": 1, "other_camera": 0}, mixed_people=share)
-        (store / str(share)).mkdir()
-        with tracked_run("q6_test", f"mixed {share}", 0, config, {"faces": faces}) as run:
-            train(config, load_faces(faces), store / str(share))
-        logged = mlflow.get_run(run.info.run_id).data
-        assert logged.params["mixed_people"] == str(share)
-        first_losses[share] = logged.metrics["train_loss"]
-    assert first_losses[1.0] != first_losses[0.0]  # other faces than the photos trained the codec
 
 
 def test_a_refit_trains_on_every_face_for_the_split_runs_steps(faces, store):

@@ -59,7 +59,7 @@ def whole_numbers(text: str, flag: str) -> list[int]:
 def grid(config_type, pairs: list[str], question: str) -> list[dict]:
     """``["lr=1e-3,3e-3", "width=24,32", "epochs=60"]`` → the baseline (the recipe with the settings given one
     value, here epochs=60), then every combination of the settings given several that differs from it (so
-    ``--set mixed_people=0,0.5`` runs the recipe once), each value parsed to its field's type."""
+    ``--set flip=true,false`` runs the recipe once), each value parsed to its field's type."""
     axes = []
     for pair in pairs:
         key, _, values = pair.partition("=")

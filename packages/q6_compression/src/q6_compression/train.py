@@ -50,8 +50,6 @@ class TrainConfig:
     #                            one-cycle policy and its last step's weights
     held_rate: float = 0.25  # the held rate, a share of the peak
     flip: bool = True  # mirror half the faces each batch: a mirrored face is another plausible face
-    mixed_people: float = 0.0  # this share of the training faces relit as a synthetic person (``mix_people``):
-    #                            another skin under the same light; the people are read from the file names
     weight_decay: float = 1e-4
     warp: float = 1.0  # small random rotations, scalings and shifts of a share of the training faces (0: none)
     warp_until: float = 0.75  # that share falls from all faces to none over this part of the run: new face shapes
@@ -87,29 +85,6 @@ def random_warp(faces: torch.Tensor, strength: float, generator: torch.Generator
     theta = torch.stack([torch.stack([cos, -sin, shift_x], 1), torch.stack([sin, cos, shift_y], 1)], 1)
     grid = F.affine_grid(theta.to(faces.device), list(faces.shape), align_corners=False)
     return F.grid_sample(faces, grid, mode="bilinear", padding_mode="border", align_corners=False)
-
-
-def mean_faces(images: torch.Tensor, people: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each person's mean face in [0, 1] (P×1×H×W), their skin under the average of their lights, and each image's
-    person as an index into them."""
-    _, index = np.unique(people, return_inverse=True)
-    index = torch.from_numpy(index.reshape(-1))
-    sums = torch.zeros(int(index.max()) + 1, *images.shape[1:]).index_add_(0, index, images.float() / 255)
-    return sums / torch.bincount(index)[:, None, None, None], index
-
-
-def mix_people(faces: torch.Tensor, own: torch.Tensor, means: torch.Tensor, share: float,
-               generator: torch.Generator) -> torch.Tensor:
-    """A ``share`` of ``faces`` relit as synthetic people: each face times the ratio of a random mix of its own
-    person's and another person's mean face to its own person's (the quotient image, Shashua & Riklin-Raviv 2001):
-    the same light and pose, a skin between two people's. ``own``: each face's person, an index into ``means``."""
-    chosen = torch.rand(len(faces), generator=generator) < share
-    other = torch.randint(0, len(means), (len(faces),), generator=generator)
-    kept = torch.rand(len(faces), 1, 1, 1, generator=generator).to(faces.device)
-    # a mean face over many lights is rarely dark: the floor only keeps a shadowed corner from blowing up
-    ratio = means[other.to(means.device)] / means[own.to(means.device)].clamp_min(0.02)
-    mixed = (faces * (kept + (1 - kept) * ratio)).clamp(0, 1)
-    return torch.where(chosen[:, None, None, None].to(faces.device), mixed, faces)
 
 
 def reconstruct(model: FaceCodec, images: torch.Tensor, device, batch: int = 64,
@@ -178,18 +153,16 @@ def epochs_to_run(config: TrainConfig, names: list[str]) -> int:
     return max(1, round(config.epochs * split_run_faces / len(names)))
 
 
-def fit(config: TrainConfig, train_images: torch.Tensor, people: np.ndarray, held_out: dict[str, torch.Tensor],
-        epochs: int, device) -> tuple[FaceCodec, list[dict]]:
-    """A codec trained on uint8 faces of ``people`` (on ``device``; its averaged weights where ``config.average_from``
-    asks for them), and its per-epoch history, logged to the active MLflow run; the ``held_out`` sets are scored with
-    the encoder's codes every ``eval_every`` epochs."""
+def fit(config: TrainConfig, train_images: torch.Tensor, held_out: dict[str, torch.Tensor], epochs: int,
+        device) -> tuple[FaceCodec, list[dict]]:
+    """A codec trained on uint8 faces (on ``device``; its averaged weights where ``config.average_from`` asks for them),
+    and its per-epoch history, logged to the active MLflow run; the ``held_out`` sets are scored with the encoder's
+    codes every ``eval_every`` epochs."""
     import mlflow
     from padl_shared import averaging
     from padl_shared.device import autocast
 
     generator = torch.Generator().manual_seed(config.seed)
-    means, person = mean_faces(train_images.cpu(), people)  # for mixed_people
-    means = means.to(device)
     model = FaceCodec(config.width, config.details, config.deform).to(device)
     # fused: one kernel for all parameters instead of a dozen per tensor, a step 22 % faster on this CPU
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
@@ -203,8 +176,6 @@ def fit(config: TrainConfig, train_images: torch.Tensor, people: np.ndarray, hel
         warp_share = 1 - (epoch - 1) / max(1.0, config.warp_until * epochs)  # of this epoch's faces
         for batch in torch.randperm(len(train_images), generator=generator).split(config.batch_size):
             faces = train_images[batch.to(device)].float() / 255
-            if config.mixed_people:  # on the aligned face its person's mean was taken from, before mirror and warp
-                faces = mix_people(faces, person[batch], means, config.mixed_people, generator)
             if config.flip:
                 mirrored = torch.rand(len(faces), 1, 1, 1, generator=generator) < 0.5
                 faces = torch.where(mirrored.to(device), faces.flip(-1), faces)
@@ -287,8 +258,7 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
         held_out["other_camera"] = lfw_faces(config.other_camera)
     epochs = epochs_to_run(config, names)
     started = time.perf_counter()
-    people = people_of(names)[rows["train"]]
-    model, history = fit(config, train_images.to(device), people, held_out, epochs, device)
+    model, history = fit(config, train_images.to(device), held_out, epochs, device)
     train_minutes = (time.perf_counter() - started) / 60
 
     state = {key: value.half() if value.is_floating_point() else value for key, value in model.state_dict().items()}
