@@ -277,12 +277,13 @@ def train(config: TrainConfig, faces: tuple[torch.Tensor, list[str]], output: Pa
             f"{metrics['ssim_unseen']:.3f} on people never seen (16-component PCA: {metrics['pca_ssim_seen']:.3f} "
             f"and {metrics['pca_ssim_unseen']:.3f}). The gap between the two is how much of the 16 numbers' quality "
             "comes from knowing the person.")
+        people = people_of(names)
         if not names_carry_people(names):
             conclusion += (" The file names carry no person id, so each photo counted as its own person: the "
                            "unseen photos may show people trained on.")
             print(f"note: the face file names carry no person id; the {len(rows['unseen'])} unseen photos may show "
                   "people trained on", file=sys.stderr)
-        mlflow.set_tag("unseen_people", " ".join(sorted(set(people_of(names)[rows["unseen"]]))))
+        mlflow.set_tag("unseen_people", " ".join(sorted(set(people[rows["unseen"]]))))
     else:
         measuring()
         conclusion = refit_conclusion(config, metrics["n_train"], epochs, link_split_run(config))
